@@ -1,0 +1,126 @@
+"""Error types.
+
+Every error the library raises on bad input is a :class:`YibaoError`.  Errors that
+point into a rule file carry a :class:`SourceLocation`; the rendered message always
+starts with ``path:line:col:`` so editors and terminals can jump to it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "ConditionError",
+    "FactsError",
+    "Problem",
+    "RulebookError",
+    "SourceLocation",
+    "UnknownItemError",
+    "YibaoError",
+    "did_you_mean",
+]
+
+
+@dataclass(frozen=True, order=True)
+class SourceLocation:
+    """A position in a rule file. ``line`` and ``col`` are 1-based; ``col`` counts characters."""
+
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a rulebook.
+
+    ``source_line`` and ``length`` let a renderer underline the offending part
+    (``length`` characters starting at ``location.col``).
+    """
+
+    location: SourceLocation
+    message: str
+    source_line: str | None = None
+    length: int = 1
+    severity: str = "error"
+
+    def brief(self) -> str:
+        """The one-line ``path:line:col: message`` form."""
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{self.location}: {prefix}{self.message}"
+
+    def render(self) -> str:
+        """The one-line form followed, when known, by the source line and a caret under the problem."""
+        text = self.brief()
+        if self.source_line is None:
+            return text
+        line = self.source_line.rstrip("\n")
+        start = max(self.location.col - 1, 0)
+        pad = display_width(line[:start])
+        width = max(display_width(line[start : start + max(self.length, 1)]), 1)
+        return f"{text}\n    {line}\n    {' ' * pad}{'^' * width}"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by ``text``: CJK characters are two columns wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+class YibaoError(Exception):
+    """Base class of every error this library raises about its input."""
+
+
+class RulebookError(YibaoError):
+    """A rulebook could not be loaded. Holds every problem found, not just the first."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=lambda p: p.location))
+        super().__init__(self.render())
+
+    def render(self, *, brief: bool = False) -> str:
+        count = len(self.problems)
+        head = f"规则库有 {count} 处问题 (rulebook has {count} problem{'s' if count != 1 else ''}):"
+        body = [p.brief() if brief else p.render() for p in self.problems]
+        return "\n".join([head, *body])
+
+
+@dataclass
+class ConditionError(YibaoError):
+    """A condition string is malformed or does not type-check.
+
+    ``offset`` and ``length`` are character positions inside the condition text; the
+    loader turns them into a file location.
+    """
+
+    message: str
+    offset: int = 0
+    length: int = 1
+    text: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        if not self.text:
+            return self.message
+        return f"{self.message} (at character {self.offset + 1} of {self.text!r})"
+
+
+class FactsError(YibaoError):
+    """Facts supplied for a decision do not match the fact vocabulary."""
+
+
+class UnknownItemError(YibaoError):
+    """An item or bundle id/name is not in the rulebook."""
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A ``" (did you mean 'x'?)"`` suffix for the closest candidate, or ``""``."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""

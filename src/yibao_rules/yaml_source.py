@@ -1,0 +1,242 @@
+"""Reading rule files: safe YAML that remembers where every value came from.
+
+PyYAML's own ``safe_load`` forgets positions and lets a later duplicate key silently
+overwrite an earlier one.  Here the file is *composed* into nodes (which keep their
+marks), and the nodes are turned into plain Python data by hand so that:
+
+* every key and value keeps its ``line:col`` (looked up by its path, e.g.
+  ``("situations", 0, "materials", 1, "name")``);
+* duplicate keys, aliases (``*ref``: the vehicle of "billion laughs" bombs), custom
+  tags and excessive nesting are reported as located problems, never obeyed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from yibao_rules.errors import Problem, SourceLocation
+
+__all__ = ["YamlDocument", "YamlPath", "read_yaml"]
+
+YamlPath = tuple[str | int, ...]
+
+MAX_DEPTH = 64
+_ALLOWED_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A SafeLoader whose composer refuses aliases before it expands anything."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(
+                problem="YAML 别名 (*alias) 不允许在规则文件中使用 (aliases are not allowed in rule files)",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+class _Invalid(Exception):
+    def __init__(self, node: Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+@dataclass
+class YamlDocument:
+    """A parsed rule file: its data and where each part of it came from."""
+
+    path: str
+    data: Any
+    lines: list[str]
+    values: dict[YamlPath, Node] = field(default_factory=dict)
+    keys: dict[YamlPath, Node] = field(default_factory=dict)
+
+    def location(self, path: Sequence[str | int], *, key: bool = False) -> SourceLocation:
+        """Where the value (or, with ``key=True``, the key) at ``path`` is; the nearest
+        enclosing node if the path does not exist (for example a missing field)."""
+        node = self._node(tuple(path), key=key)
+        if node is None:
+            return SourceLocation(self.path, 1, 1)
+        mark = node.start_mark
+        return SourceLocation(self.path, mark.line + 1, mark.column + 1)
+
+    def node(self, path: Sequence[str | int]) -> Node | None:
+        return self.values.get(tuple(path))
+
+    def problem(self, path: Sequence[str | int], message: str, *, key: bool = False) -> Problem:
+        loc = self.location(path, key=key)
+        node = self._node(tuple(path), key=key)
+        length = 1
+        if isinstance(node, ScalarNode) and node.start_mark.line == node.end_mark.line:
+            length = max(node.end_mark.column - node.start_mark.column, 1)
+        return Problem(loc, message, self.source_line(loc.line), length)
+
+    def source_line(self, line: int) -> str | None:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else None
+
+    def locate_in_scalar(self, path: Sequence[str | int], offset: int) -> SourceLocation:
+        """File position of character ``offset`` inside the scalar string at ``path``.
+
+        Exact for plain and simply quoted one-line scalars and for literal blocks
+        (``|``); for other styles it falls back to the scalar's start.
+        """
+        node = self.values.get(tuple(path))
+        if not isinstance(node, ScalarNode):
+            return self.location(path)
+        mark = node.start_mark
+        text: str = node.value
+        start = SourceLocation(self.path, mark.line + 1, mark.column + 1)
+        if "\n" not in text and node.end_mark.line == mark.line:
+            if node.style is None:
+                return SourceLocation(self.path, mark.line + 1, mark.column + 1 + offset)
+            raw = self.lines[mark.line][mark.column :] if mark.line < len(self.lines) else ""
+            if node.style in ("'", '"') and raw[1 : 1 + len(text)] == text:
+                return SourceLocation(self.path, mark.line + 1, mark.column + 2 + offset)
+            return start
+        if node.style == "|":
+            before = text[:offset]
+            k = before.count("\n")
+            file_line = mark.line + 1 + k
+            if file_line >= len(self.lines):
+                return start
+            line_text = text.split("\n")[k]
+            indent = self.lines[file_line].find(line_text) if line_text else 0
+            col_in_line = offset - (before.rfind("\n") + 1)
+            return SourceLocation(self.path, file_line + 1, max(indent, 0) + col_in_line + 1)
+        return start
+
+    def _node(self, path: YamlPath, *, key: bool) -> Node | None:
+        table = self.keys if key else self.values
+        while path:
+            if path in table:
+                return table[path]
+            if key and path in self.values:
+                return self.values[path]
+            path = path[:-1]
+        return self.values.get(())
+
+
+def read_yaml(file: Path, display_path: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Read one rule file. Returns the document (``None`` if unreadable) and its problems."""
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        return None, [Problem(SourceLocation(display_path, 1, 1), f"cannot read file: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Problem(SourceLocation(display_path, line, col), "文件不是 UTF-8 编码 (file is not valid UTF-8)")]
+    lines = text.splitlines()
+    try:
+        root = yaml.compose(text, Loader=_NoAliasLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "invalid YAML"
+        if exc.context:
+            started = exc.context_mark
+            at = f" started at line {started.line + 1}, column {started.column + 1}" if started else ""
+            what = f"{what} ({exc.context}{at})"
+        src = lines[line - 1] if 0 < line <= len(lines) else None
+        return None, [Problem(SourceLocation(display_path, line, col), f"YAML 语法错误: {what}", src)]
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        return None, [
+            Problem(
+                SourceLocation(display_path, line, col),
+                f"不允许的字符 {exc.character!r} (character not allowed in YAML)",
+            )
+        ]
+    except yaml.YAMLError as exc:
+        return None, [Problem(SourceLocation(display_path, 1, 1), f"YAML 错误: {exc}")]
+    except RecursionError:
+        return None, [Problem(SourceLocation(display_path, 1, 1), "YAML 嵌套过深 (nesting too deep)")]
+    doc = YamlDocument(display_path, None, lines)
+    if root is None:
+        return None, [Problem(SourceLocation(display_path, 1, 1), "文件为空 (file is empty)")]
+    problems: list[Problem] = []
+    doc.data = _convert(root, (), doc, problems, 0)
+    return doc, problems
+
+
+_scalar_loader = yaml.SafeLoader("")
+
+
+def _convert(node: Node, path: YamlPath, doc: YamlDocument, problems: list[Problem], depth: int) -> Any:
+    doc.values[path] = node
+    if depth > MAX_DEPTH:
+        problems.append(doc.problem(path, f"YAML 嵌套过深 (nesting deeper than {MAX_DEPTH} levels)"))
+        return None
+    if isinstance(node, ScalarNode):
+        if node.tag not in _ALLOWED_SCALAR_TAGS:
+            problems.append(doc.problem(path, f"不支持的 YAML 标签 {node.tag!r} (tag not allowed)"))
+            return None
+        try:
+            value = _scalar_loader.construct_object(node)
+        except (ValueError, yaml.YAMLError, OverflowError) as exc:
+            problems.append(doc.problem(path, f"无法读取的值 {node.value!r} (invalid value: {exc})"))
+            return None
+        return value
+    if isinstance(node, SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            problems.append(doc.problem(path, f"不支持的 YAML 标签 {node.tag!r} (tag not allowed)"))
+            return None
+        return [_convert(child, (*path, i), doc, problems, depth + 1) for i, child in enumerate(node.value)]
+    if isinstance(node, MappingNode):
+        if node.tag != "tag:yaml.org,2002:map":
+            problems.append(doc.problem(path, f"不支持的 YAML 标签 {node.tag!r} (tag not allowed)"))
+            return None
+        result: dict[Any, Any] = {}
+        first_seen: dict[Any, Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                problems.append(
+                    Problem(
+                        SourceLocation(doc.path, key_node.start_mark.line + 1, key_node.start_mark.column + 1),
+                        "键必须是简单文字 (a key must be a plain scalar)",
+                    )
+                )
+                continue
+            key = _convert(key_node, (*path, "<key>"), doc, problems, depth + 1)
+            doc.values.pop((*path, "<key>"), None)
+            if not isinstance(key, str | int | bool | dt.date) or key is None:
+                key = key_node.value
+            child_path = (*path, key)
+            if key in first_seen:
+                first = first_seen[key].start_mark
+                dup = Problem(
+                    SourceLocation(doc.path, key_node.start_mark.line + 1, key_node.start_mark.column + 1),
+                    f"重复的键 '{key}' (duplicate key; first defined at line {first.line + 1})",
+                    doc.source_line(key_node.start_mark.line + 1),
+                    max(len(str(key)), 1),
+                )
+                problems.append(dup)
+                continue
+            first_seen[key] = key_node
+            doc.keys[child_path] = key_node
+            result[key] = _convert(value_node, child_path, doc, problems, depth + 1)
+        return result
+    problems.append(doc.problem(path, "无法识别的 YAML 节点 (unrecognised node)"))
+    return None
