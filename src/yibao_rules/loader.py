@@ -1,0 +1,600 @@
+"""Loading a rules directory: YAML with marks → models → cross-reference checks → compiled rules.
+
+Every problem found is collected, located (``path:line:col``) and reported together in
+one :class:`~yibao_rules.errors.RulebookError`; nothing is silently skipped.
+
+Layout of a rules directory::
+
+    facts.yaml                   the fact vocabulary
+    citations.yaml               policy documents and source guides
+    reference/admin_divisions.yaml
+    eligibility/*.yaml           named sets and predicates
+    items/**/*.yaml              one service item per file
+    bundles/*.yaml               one 一件事 / 一事联办 bundle per file
+    jurisdictions/*.yaml         one jurisdiction per file (office hours)
+    calendar/*.yaml              holiday notices newer than the installed data
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from yibao_rules import schema as S
+from yibao_rules.errors import ConditionError, Problem, RulebookError, SourceLocation, did_you_mean
+from yibao_rules.expr import Checked, Evaluator, Type, compile_expr, parse, typecheck
+from yibao_rules.rulebook import CompiledCondition, CompiledItem, LoadedBundle, Rulebook
+from yibao_rules.vocabulary import AdminDivisions, Fact, Vocabulary
+from yibao_rules.yaml_source import YamlDocument, YamlPath, read_yaml
+
+__all__ = ["default_rules_path", "load_rulebook"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_TOP_FILES = {"facts.yaml", "citations.yaml"}
+_DIRS = {"items", "bundles", "eligibility", "jurisdictions", "calendar", "reference"}
+
+
+def default_rules_path() -> Path:
+    """The rulebook shipped inside the package (or, in a source checkout, ``./rules``)."""
+    packaged = Path(str(importlib.resources.files("yibao_rules") / "rules"))
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "rules"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError("the embedded rulebook is missing from this installation of yibao-rules")
+
+
+def load_rulebook(path: str | Path | None = None) -> Rulebook:
+    """Load, validate and compile a rules directory (default: the embedded rulebook).
+
+    Raises :class:`~yibao_rules.errors.RulebookError` listing every problem found.
+
+    >>> book = load_rulebook()
+    >>> book.item("职工医保个人账户家庭共济办理").id
+    'family_mutual_aid'
+    """
+    root = Path(path) if path is not None else default_rules_path()
+    return _Loader(root).load()
+
+
+@dataclass
+class _Loader:
+    root: Path
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    # -- files -------------------------------------------------------------------------
+    def display(self, file: Path) -> str:
+        return str(file)
+
+    def read(self, file: Path, model: type[M]) -> tuple[YamlDocument, M] | None:
+        doc, problems = read_yaml(file, self.display(file))
+        self.problems.extend(problems)
+        if doc is None or problems:
+            return None
+        try:
+            return doc, model.model_validate(doc.data)
+        except ValidationError as exc:
+            self.problems.extend(_translate(exc, doc))
+            return None
+
+    def files(self, sub: str) -> list[Path]:
+        folder = self.root / sub
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
+
+    def missing(self, name: str) -> None:
+        self.problems.append(
+            Problem(SourceLocation(self.display(self.root / name), 1, 1), f"缺少文件 (required file {name} is missing)")
+        )
+
+    def check_layout(self) -> None:
+        for entry in sorted(self.root.iterdir()):
+            if entry.name.startswith(".") or entry.name in _TOP_FILES or entry.name in _DIRS:
+                continue
+            if entry.is_file() and entry.name.lower() in ("readme.md", "readme.txt"):
+                continue
+            hint = did_you_mean(entry.name, [*_TOP_FILES, *_DIRS])
+            self.problems.append(
+                Problem(
+                    SourceLocation(self.display(entry), 1, 1),
+                    f"规则库中的未知文件或目录 (unexpected entry in the rules directory{hint}; "
+                    f"expected: {', '.join(sorted(_TOP_FILES | _DIRS))})",
+                )
+            )
+
+    # -- the whole load ------------------------------------------------------------------
+    def load(self) -> Rulebook:
+        if not self.root.is_dir():
+            raise RulebookError(
+                [Problem(SourceLocation(str(self.root), 1, 1), "规则目录不存在 (rules directory not found)")]
+            )
+        self.check_layout()
+        vocabulary = self.load_vocabulary()
+        citations = self.load_citations()
+        sets, predicates_raw = self.load_eligibility()
+        jurisdictions = self.load_all("jurisdictions", S.Jurisdiction)
+        items_raw = self.load_all("items", S.Item)
+        bundles_raw = self.load_all("bundles", S.Bundle)
+        for sub in ("calendar",):
+            for file in self.files(sub):
+                _doc, problems = read_yaml(file, self.display(file))
+                self.problems.extend(problems)
+
+        if vocabulary is None:
+            raise RulebookError(self.problems)
+        scope = _Scope(vocabulary, sets, {name: p for name, (_, p, _) in predicates_raw.items()})
+        cite = _CitationChecker(citations or {}, self.problems)
+        self.check_sets(sets, vocabulary, cite)
+        predicates = self.compile_predicates(predicates_raw, scope, cite)
+        compiler = _Compiler(scope, predicates, self.problems)
+
+        items: dict[str, CompiledItem] = {}
+        names: dict[str, str] = {}
+        jurisdiction_codes = {j.code for _, j in jurisdictions}
+        for doc, item in items_raw:
+            if item.id in items:
+                self.problems.append(
+                    doc.problem(
+                        ("id",), f"重复的事项 id '{item.id}' (duplicate item id; also in {items[item.id].file})"
+                    )
+                )
+                continue
+            if item.name in names:
+                self.problems.append(
+                    doc.problem(("name",), f"重复的事项名称 (duplicate item name; also {names[item.name]})")
+                )
+            names[item.name] = item.id
+            self.check_item(doc, item, cite, jurisdiction_codes)
+            items[item.id] = CompiledItem(item, doc.path, compiler.item_conditions(doc, item))
+        for doc, item in items_raw:
+            if item.implements is not None and item.implements not in items:
+                self.problems.append(
+                    doc.problem(
+                        ("implements",),
+                        f"未知的事项 (unknown item) '{item.implements}'{did_you_mean(item.implements, items)}",
+                    )
+                )
+
+        bundles: dict[str, LoadedBundle] = {}
+        for doc, bundle in bundles_raw:
+            if bundle.id in bundles or bundle.id in items:
+                self.problems.append(doc.problem(("id",), f"重复的 id '{bundle.id}' (duplicate id)"))
+                continue
+            self.check_bundle(doc, bundle, items, cite, jurisdiction_codes)
+            bundles[bundle.id] = LoadedBundle(bundle, doc.path)
+
+        if self.problems:
+            raise RulebookError(self.problems)
+        return Rulebook(
+            root=self.root,
+            vocabulary=vocabulary,
+            citations=citations or {},
+            items=items,
+            bundles=bundles,
+            jurisdictions={j.code: j for _, j in jurisdictions},
+            sets={name: s for name, (_, s) in sets.items()},
+            predicates=predicates,
+            warnings=tuple(self.warnings),
+        )
+
+    def load_all(self, sub: str, model: type[M]) -> list[tuple[YamlDocument, M]]:
+        out = []
+        for file in self.files(sub):
+            loaded = self.read(file, model)
+            if loaded is not None:
+                out.append(loaded)
+        return out
+
+    def load_vocabulary(self) -> Vocabulary | None:
+        facts_file = self.root / "facts.yaml"
+        divisions_file = self.root / "reference" / "admin_divisions.yaml"
+        for f in (facts_file, divisions_file):
+            if not f.is_file():
+                self.missing(str(f.relative_to(self.root)))
+        loaded = self.read(facts_file, S.VocabularyFile) if facts_file.is_file() else None
+        divisions = self.read(divisions_file, S.AdminDivisionsFile) if divisions_file.is_file() else None
+        if loaded is None or divisions is None:
+            return None
+        doc, vocab = loaded
+        for key in vocab.facts:
+            party = key.split(".", 1)[0]
+            if party not in vocab.parties:
+                self.problems.append(
+                    doc.problem(
+                        ("facts", key),
+                        f"未声明的当事方 '{party}' (party not declared "
+                        f"under 'parties'{did_you_mean(party, vocab.parties)})",
+                        key=True,
+                    )
+                )
+        facts = {
+            key: Fact(key, spec.type, spec.label, spec.question, tuple(spec.values or ()), spec)
+            for key, spec in vocab.facts.items()
+        }
+        return Vocabulary(vocab.parties, facts, AdminDivisions.of(divisions[1].divisions))
+
+    def load_citations(self) -> dict[str, S.Citation] | None:
+        file = self.root / "citations.yaml"
+        if not file.is_file():
+            self.missing("citations.yaml")
+            return None
+        loaded = self.read(file, S.CitationsFile)
+        return dict(loaded[1].citations) if loaded else None
+
+    def load_eligibility(
+        self,
+    ) -> tuple[dict[str, tuple[YamlDocument, S.NamedSet]], dict[str, tuple[YamlDocument, S.Predicate, YamlPath]]]:
+        sets: dict[str, tuple[YamlDocument, S.NamedSet]] = {}
+        predicates: dict[str, tuple[YamlDocument, S.Predicate, YamlPath]] = {}
+        for doc, file in self.load_all("eligibility", S.EligibilityFile):
+            for name, named_set in file.sets.items():
+                self.check_global_name(doc, ("sets", name), name, sets, predicates)
+                sets[name] = (doc, named_set)
+            for name, predicate in file.predicates.items():
+                self.check_global_name(doc, ("predicates", name), name, sets, predicates)
+                predicates[name] = (doc, predicate, ("predicates", name, "condition"))
+        return sets, predicates
+
+    def check_global_name(self, doc: YamlDocument, path: YamlPath, name: str, *tables: Mapping[str, Any]) -> None:
+        if not name.isidentifier() or "." in name:
+            self.problems.append(
+                doc.problem(
+                    path,
+                    f"名称 '{name}' 只能包含文字、数字和下划线 (names may contain letters, digits and _ only)",
+                    key=True,
+                )
+            )
+        for table in tables:
+            if name in table:
+                self.problems.append(
+                    doc.problem(
+                        path, f"名称 '{name}' 重复定义 (defined twice; also in {table[name][0].path})", key=True
+                    )
+                )
+
+    def check_sets(
+        self,
+        sets: Mapping[str, tuple[YamlDocument, S.NamedSet]],
+        vocabulary: Vocabulary,
+        cite: _CitationChecker,
+    ) -> None:
+        for name, (doc, named_set) in sets.items():
+            base = ("sets", name)
+            cite.check(doc, (*base, "citation"), named_set.citation)
+            fact = vocabulary.facts.get(named_set.of)
+            if fact is None:
+                self.problems.append(
+                    doc.problem(
+                        (*base, "of"),
+                        f"未知的事实 (unknown fact) '{named_set.of}'{did_you_mean(named_set.of, vocabulary.facts)}",
+                    )
+                )
+                continue
+            if fact.kind != "enum":
+                self.problems.append(
+                    doc.problem(
+                        (*base, "of"),
+                        f"'{named_set.of}' 不是枚举类型 (a named set "
+                        f"must list values of an enum fact; this is {fact.kind})",
+                    )
+                )
+                continue
+            for i, value in enumerate(named_set.values):
+                if value not in fact.values:
+                    self.problems.append(
+                        doc.problem(
+                            (*base, "values", i),
+                            f"不是可选值 (not an allowed value of {fact.key}) "
+                            f"'{value}'{did_you_mean(value, fact.values)}",
+                        )
+                    )
+
+    def compile_predicates(
+        self,
+        raw: Mapping[str, tuple[YamlDocument, S.Predicate, YamlPath]],
+        scope: _Scope,
+        cite: _CitationChecker,
+    ) -> dict[str, CompiledCondition]:
+        checked: dict[str, Checked] = {}
+        for name, (doc, predicate, path) in raw.items():
+            if predicate.citation is not None:
+                cite.check(doc, ("predicates", name, "citation"), predicate.citation)
+            result = _check_condition(doc, path, predicate.condition, scope, self.problems)
+            if result is not None:
+                checked[name] = result
+        compiled: dict[str, CompiledCondition] = {}
+        visiting: list[str] = []
+
+        def visit(name: str) -> None:
+            if name in compiled or name not in checked:
+                return
+            if name in visiting:
+                doc, _, path = raw[name]
+                cycle = " → ".join([*visiting[visiting.index(name) :], name])
+                self.problems.append(
+                    doc.problem(path, f"谓词循环引用 (predicates refer to each other in a cycle: {cycle})")
+                )
+                return
+            visiting.append(name)
+            for dep in sorted(checked[name].predicates):
+                visit(dep)
+            visiting.pop()
+            if all(dep in compiled for dep in checked[name].predicates):
+                doc, predicate, path = raw[name]
+                compiled[name] = CompiledCondition(
+                    predicate.condition,
+                    checked[name],
+                    compile_expr(checked[name].expr, predicates=_evaluators(compiled), sets=scope.values),
+                    doc.location(path),
+                )
+
+        for name in checked:
+            visit(name)
+        return compiled
+
+    def check_item(self, doc: YamlDocument, item: S.Item, cite: _CitationChecker, jurisdictions: set[str]) -> None:
+        cite.check(doc, ("source",), item.source)
+        for i, ref in enumerate(item.citations):
+            cite.check(doc, ("citations", i), ref)
+        for i, rule in enumerate(item.eligibility):
+            cite.check(doc, ("eligibility", i, "citation"), rule.citation)
+        for i, limit in enumerate(item.time_limits):
+            cite.check(doc, ("time_limits", i, "citation"), limit.citation)
+        if item.jurisdiction not in jurisdictions:
+            self.problems.append(
+                doc.problem(
+                    ("jurisdiction",),
+                    f"未知的辖区代码 '{item.jurisdiction}' (no jurisdictions/*.yaml defines this code)",
+                )
+            )
+        rule_ids: set[str] = set()
+        for i, rule in enumerate(item.eligibility):
+            if rule.id in rule_ids:
+                self.problems.append(
+                    doc.problem(("eligibility", i, "id"), f"重复的规则 id '{rule.id}' (duplicate rule id)")
+                )
+            rule_ids.add(rule.id)
+        situations = [s.name for s in item.situations]
+        for i, situation in enumerate(item.situations):
+            for j, parent in enumerate(situation.inherits):
+                if parent not in situations[:i]:
+                    where = (
+                        "earlier 情形 of this item" if parent not in situations else "an earlier 情形 (it comes later)"
+                    )
+                    self.problems.append(
+                        doc.problem(
+                            ("situations", i, "inherits", j),
+                            f"未知的情形 '{parent}' "
+                            f"(inherits must name an {where}"
+                            f"{did_you_mean(parent, situations[:i])})",
+                        )
+                    )
+        for i, limit in enumerate(item.time_limits):
+            if limit.situation is not None and limit.situation not in situations:
+                self.problems.append(
+                    doc.problem(
+                        ("time_limits", i, "situation"),
+                        f"未知的情形 '{limit.situation}' (unknown 情形{did_you_mean(limit.situation, situations)})",
+                    )
+                )
+        if len(set(situations)) != len(situations):
+            self.problems.append(doc.problem(("situations",), "情形名称重复 (two 情形 have the same name)"))
+
+    def check_bundle(
+        self,
+        doc: YamlDocument,
+        bundle: S.Bundle,
+        items: Mapping[str, CompiledItem],
+        cite: _CitationChecker,
+        jurisdictions: set[str],
+    ) -> None:
+        cite.check(doc, ("source",), bundle.source)
+        for i, ref in enumerate(bundle.citations):
+            cite.check(doc, ("citations", i), ref)
+        for i, claim in enumerate(bundle.claims):
+            cite.check(doc, ("claims", i, "citation"), claim.citation)
+        for i, limit in enumerate(bundle.time_limits):
+            cite.check(doc, ("time_limits", i, "citation"), limit.citation)
+        if bundle.jurisdiction not in jurisdictions:
+            self.problems.append(doc.problem(("jurisdiction",), f"未知的辖区代码 '{bundle.jurisdiction}'"))
+        for i, member in enumerate(bundle.members):
+            if member.item not in items:
+                names = list(items)
+                self.problems.append(
+                    doc.problem(
+                        ("members", i, "item"),
+                        f"未知的成员事项 (unknown bundle member) '{member.item}'{did_you_mean(member.item, names)}",
+                    )
+                )
+
+
+def _evaluators(compiled: Mapping[str, CompiledCondition]) -> dict[str, Evaluator]:
+    return {name: c.evaluate for name, c in compiled.items()}
+
+
+@dataclass
+class _Scope:
+    """What conditions may refer to: facts, named sets and predicates."""
+
+    vocabulary: Vocabulary
+    raw_sets: Mapping[str, tuple[YamlDocument, S.NamedSet]]
+    raw_predicates: Mapping[str, S.Predicate]
+    values: dict[str, frozenset[Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.values = {name: frozenset(s.values) for name, (_, s) in self.raw_sets.items()}
+
+    def fact_type(self, key: str) -> Type | None:
+        return self.vocabulary.fact_type(key)
+
+    def fact_keys(self) -> Collection[str]:
+        return self.vocabulary.facts.keys()
+
+    def set_type(self, name: str) -> Type | None:
+        from yibao_rules.expr import types as T
+
+        entry = self.raw_sets.get(name)
+        if entry is None:
+            return None
+        fact = self.vocabulary.facts.get(entry[1].of)
+        element = fact.type if fact is not None else T.TEXT
+        return T.collection(element)
+
+    def is_predicate(self, name: str) -> bool:
+        return name in self.raw_predicates
+
+    def global_names(self) -> list[str]:
+        return [*self.raw_sets, *self.raw_predicates]
+
+    def province_code(self, text: str) -> str | None:
+        return self.vocabulary.divisions.province_code(text)
+
+
+@dataclass
+class _Compiler:
+    scope: _Scope
+    predicates: Mapping[str, CompiledCondition]
+    problems: list[Problem]
+
+    def item_conditions(self, doc: YamlDocument, item: S.Item) -> dict[YamlPath, CompiledCondition]:
+        paths: list[tuple[YamlPath, str]] = [
+            (("eligibility", i, "condition"), rule.condition) for i, rule in enumerate(item.eligibility)
+        ]
+        for i, situation in enumerate(item.situations):
+            if situation.when:
+                paths.append((("situations", i, "when"), situation.when))
+            for j, material in enumerate(situation.materials):
+                if material.when:
+                    paths.append((("situations", i, "materials", j, "when"), material.when))
+                for k, sub in enumerate(material.substitutes):
+                    if sub.when:
+                        paths.append((("situations", i, "materials", j, "substitutes", k, "when"), sub.when))
+        out: dict[YamlPath, CompiledCondition] = {}
+        evaluators = _evaluators(self.predicates)
+        for path, text in paths:
+            checked = _check_condition(doc, path, text, self.scope, self.problems)
+            if checked is None or not checked.predicates <= self.predicates.keys():
+                continue
+            out[path] = CompiledCondition(
+                text,
+                checked,
+                compile_expr(checked.expr, predicates=evaluators, sets=self.scope.values),
+                doc.locate_in_scalar(path, 0),
+            )
+        return out
+
+
+def _check_condition(
+    doc: YamlDocument, path: YamlPath, text: str, scope: _Scope, problems: list[Problem]
+) -> Checked | None:
+    try:
+        return typecheck(parse(text), scope, text)
+    except ConditionError as exc:
+        loc = doc.locate_in_scalar(path, exc.offset)
+        problems.append(Problem(loc, exc.message, doc.source_line(loc.line), exc.length))
+        return None
+
+
+@dataclass
+class _CitationChecker:
+    citations: Mapping[str, S.Citation]
+    problems: list[Problem]
+
+    def check(self, doc: YamlDocument, path: YamlPath, ref: S.CitationRef) -> None:
+        citation = self.citations.get(ref.ref)
+        if citation is None:
+            target = path if doc.node((*path, "ref")) is None else (*path, "ref")
+            self.problems.append(
+                doc.problem(
+                    target,
+                    f"未知的政策依据 (unknown citation) '{ref.ref}'"
+                    f"{did_you_mean(ref.ref, self.citations)}; define it in citations.yaml",
+                )
+            )
+        elif ref.clause and citation.clauses and ref.clause not in citation.clauses:
+            self.problems.append(
+                doc.problem(
+                    (*path, "clause"),
+                    f"'{ref.ref}' 没有条款 '{ref.clause}' (unknown clause{did_you_mean(ref.clause, citation.clauses)})",
+                )
+            )
+
+
+# -- pydantic errors → located problems --------------------------------------------------------
+
+
+def _all_field_names() -> set[str]:
+    names: set[str] = set()
+    for obj in vars(S).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            names.update(obj.model_fields)
+    return names
+
+
+_FIELD_NAMES = _all_field_names()
+
+
+def _translate(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        path = _document_path(doc, error["loc"])
+        kind = error["type"]
+        message = _message(kind, error, path)
+        problems.append(doc.problem(path, message, key=kind == "extra_forbidden"))
+    return problems
+
+
+def _document_path(doc: YamlDocument, loc: Iterable[int | str]) -> YamlPath:
+    """Keep the parts of a pydantic location that are real keys/indexes of the document
+    (pydantic adds union and validator names in between)."""
+    path: YamlPath = ()
+    for part in loc:
+        candidate = (*path, part)
+        if candidate in doc.values or candidate in doc.keys:
+            path = candidate
+    return path
+
+
+_MESSAGES: dict[str, Callable[[dict[str, Any], YamlPath], str]] = {
+    "extra_forbidden": lambda e, p: (
+        f"未知的字段 (unknown field) '{p[-1] if p else e['loc'][-1]}'"
+        f"{did_you_mean(str(p[-1] if p else e['loc'][-1]), _FIELD_NAMES)}"
+    ),
+    "missing": lambda e, p: f"缺少必填字段 (missing required field) '{e['loc'][-1]}'",
+    "literal_error": lambda e, p: (
+        f"不是允许的值 (not an allowed value) {e['input']!r}"
+        f"{did_you_mean(str(e['input']), _literal_options(e))}; "
+        f"可选值 (expected): {e.get('ctx', {}).get('expected', '')}"
+    ),
+    "string_pattern_mismatch": lambda e, p: _pattern_message(e),
+}
+
+
+def _literal_options(error: Mapping[str, Any]) -> list[str]:
+    expected = str(error.get("ctx", {}).get("expected", ""))
+    return [part.strip().strip("'") for part in expected.replace(" or ", ",").split(",") if part.strip()]
+
+
+def _pattern_message(error: Mapping[str, Any]) -> str:
+    pattern = error.get("ctx", {}).get("pattern", "")
+    if pattern == r"^\d{6}$":
+        return f"{error['input']!r} 不是 6 位行政区划代码 (expected a 6-digit admin code such as 620000)"
+    return f"{error['input']!r} 必须是小写英文加下划线 (expected snake_case like 'family_mutual_aid')"
+
+
+def _message(kind: str, error: Mapping[str, Any], path: YamlPath) -> str:
+    maker = _MESSAGES.get(kind)
+    if maker is not None:
+        return maker(dict(error), path)
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    where = ".".join(str(p) for p in error["loc"] if isinstance(p, str | int))
+    return f"{msg} (at '{where}')" if where else msg
