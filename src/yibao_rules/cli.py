@@ -164,8 +164,8 @@ def show(item: str, rules_dir: Path | None, as_json: bool) -> None:
             _fail(str(item_error))
             return
     if as_json:
-        kind = "item" if isinstance(found, CompiledItem) else "bundle"
-        _dump({"kind": kind, **found.model.model_dump(mode="json", exclude_defaults=False)})
+        entry_type = "item" if isinstance(found, CompiledItem) else "bundle"
+        _dump({"type": entry_type, **found.model.model_dump(mode="json")})
         return
     click.echo(_render_item(book, found.model) if isinstance(found.model, Item) else _render_bundle(book, found.model))
 

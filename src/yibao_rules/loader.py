@@ -69,6 +69,7 @@ class _Loader:
     root: Path
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    failed: set[tuple[str, str]] = field(default_factory=set)
 
     # -- files -------------------------------------------------------------------------
     def display(self, file: Path) -> str:
@@ -153,6 +154,7 @@ class _Loader:
                     doc.problem(("name",), f"重复的事项名称 (duplicate item name; also {names[item.name]})")
                 )
             names[item.name] = item.id
+            self.check_file_named_after_id(doc, "items", item.id)
             self.check_item(doc, item, cite, jurisdiction_codes)
             items[item.id] = CompiledItem(item, doc.path, compiler.item_conditions(doc, item))
         for doc, item in items_raw:
@@ -169,6 +171,7 @@ class _Loader:
             if bundle.id in bundles or bundle.id in items:
                 self.problems.append(doc.problem(("id",), f"重复的 id '{bundle.id}' (duplicate id)"))
                 continue
+            self.check_file_named_after_id(doc, "bundles", bundle.id)
             self.check_bundle(doc, bundle, items, cite, jurisdiction_codes)
             bundles[bundle.id] = LoadedBundle(bundle, doc.path)
 
@@ -190,9 +193,20 @@ class _Loader:
         out = []
         for file in self.files(sub):
             loaded = self.read(file, model)
-            if loaded is not None:
+            if loaded is None:
+                self.failed.add((sub, file.stem))
+            else:
                 out.append(loaded)
         return out
+
+    def check_file_named_after_id(self, doc: YamlDocument, sub: str, entry_id: str) -> None:
+        """Items and bundles live in ``<id>.yaml``, so an id is easy to find and a file that
+        fails to parse can still be recognised by what it defines."""
+        stem = Path(doc.path).stem
+        if stem != entry_id:
+            self.problems.append(
+                doc.problem(("id",), f"文件名须与 id 一致 (file must be named {entry_id}.yaml, or the id be '{stem}')")
+            )
 
     def load_vocabulary(self) -> Vocabulary | None:
         facts_file = self.root / "facts.yaml"
@@ -407,7 +421,7 @@ class _Loader:
         if bundle.jurisdiction not in jurisdictions:
             self.problems.append(doc.problem(("jurisdiction",), f"未知的辖区代码 '{bundle.jurisdiction}'"))
         for i, member in enumerate(bundle.members):
-            if member.item not in items:
+            if member.item not in items and ("items", member.item) not in self.failed:
                 names = list(items)
                 self.problems.append(
                     doc.problem(
