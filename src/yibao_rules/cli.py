@@ -7,6 +7,7 @@ stable contract documented in the README.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable
@@ -185,8 +186,8 @@ def _render_item(book: Rulebook, m: Item) -> str:
         out.append(f"  办件类型：{m.item_type}")
     if m.accepting_units:
         out.append(f"  受理单位：{'；'.join(m.accepting_units)}")
-    if m.service_objects:
-        out.append(f"  服务对象：{'；'.join(m.service_objects)}")
+    for obj in m.service_objects:
+        out.append(f"  服务对象：{obj}")
     for ch in m.channels:
         out.append(f"  办理渠道（{ch.kind}）：{ch.description}")
     if m.process:
@@ -221,6 +222,169 @@ def _render_bundle(book: Rulebook, m: Bundle) -> str:
     for claim in m.claims:
         out.append(f"  声称成效：{claim.text}")
     return "\n".join(out)
+
+
+def _parse_date(value: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD", param_hint=what) from None
+
+
+def _parse_pause(value: str) -> tuple[dt.date, dt.date]:
+    start, sep, end = value.partition(":")
+    if not sep:
+        raise click.BadParameter(
+            f"{value!r} should be REQUESTED:ARRIVED, e.g. 2026-10-09:2026-10-12", param_hint="--pause"
+        )
+    return _parse_date(start, "--pause"), _parse_date(end, "--pause")
+
+
+@cli.command()
+@click.argument("item", required=False)
+@click.option("--start", help="Start date YYYY-MM-DD (not counted), for a plain count.")
+@click.option("--working-days", type=click.IntRange(min=0), help="Count this many working days.")
+@click.option("--natural-days", type=click.IntRange(min=0), help="Count this many natural days.")
+@click.option("--submitted", help="Submission time for ITEM: YYYY-MM-DDTHH:MM (or a date).")
+@click.option("--situation", help="Only the time limits of this 情形.")
+@click.option("--pause", "pauses", multiple=True, help="补正 pause REQUESTED:ARRIVED (repeatable).")
+@click.option("--strict", is_flag=True, help="Refuse answers that depend on years without an official notice.")
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def deadline(
+    item: str | None,
+    start: str | None,
+    working_days: int | None,
+    natural_days: int | None,
+    submitted: str | None,
+    situation: str | None,
+    pauses: tuple[str, ...],
+    strict: bool,
+    rules_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Due dates on the Chinese working-day calendar.
+
+    \b
+    yibao-rules deadline --start 2026-09-28 --working-days 5
+    yibao-rules deadline 慢性病规定病种申报一件事 --submitted 2026-04-30T17:30
+    """
+    from yibao_rules.calendar import calendar_for, describe
+    from yibao_rules.deadlines import add_days, item_deadlines
+
+    book = _load(rules_dir)
+    cal = calendar_for(book.root).with_strict(strict)
+    paused = [_parse_pause(p) for p in pauses]
+    if item is None:
+        if start is None or (working_days is None) == (natural_days is None):
+            raise click.UsageError(
+                "give ITEM --submitted …, or --start with exactly one of --working-days / --natural-days"
+            )
+        begin = _parse_date(start, "--start")
+        kind, n = ("working_days", working_days) if working_days is not None else ("natural_days", natural_days)
+        assert n is not None
+        due = add_days(cal, begin, kind, n, paused)
+        skipped = describe(cal.non_working_days(begin, due))
+        make_up = describe(cal.make_up_days_between(begin, due))
+        result: dict[str, Any] = {
+            "start": begin.isoformat(),
+            kind: n,
+            "due": due.isoformat(),
+            "provisional": cal.is_provisional(due),
+            "skipped": skipped,
+            "make_up_working_days": make_up,
+        }
+        if as_json:
+            _dump(result)
+        else:
+            unit = "个工作日" if kind == "working_days" else "个自然日"
+            flag = "（推定：超出已公布的节假日安排）" if result["provisional"] else ""
+            click.echo(f"{begin} 起 {n}{unit} → {due}{flag}")
+            for entry in skipped:
+                click.echo(f"  跳过 {entry['date']}：{entry['reason']}")
+            for entry in make_up:
+                click.echo(f"  计入 {entry['date']}：{entry['reason']}")
+        return
+    if submitted is None:
+        raise click.UsageError("ITEM needs --submitted YYYY-MM-DDTHH:MM")
+    try:
+        when: dt.datetime | dt.date = (
+            dt.datetime.fromisoformat(submitted)
+            if "T" in submitted or " " in submitted
+            else dt.date.fromisoformat(submitted)
+        )
+    except ValueError:
+        raise click.BadParameter(f"{submitted!r} is not YYYY-MM-DDTHH:MM", param_hint="--submitted") from None
+    report = item_deadlines(book, item, when, situation=situation, pauses=paused, calendar=cal)
+    data = report.to_json()
+    if as_json:
+        _dump(data)
+        return
+    click.echo(f"{report.item}  提交 {data['submitted']} → 受理 {data['received']}（{data['receipt_reason']}）")
+    for d in report.deadlines:
+        basis = {"legal": "法定办结时限", "promised": "承诺办结时限", "stated": "办理时限"}[d.basis]
+        scope = f"［{d.situation}］" if d.situation else ""
+        click.echo(f"  {basis}{scope} {d.text}：{d.due or '无固定截止日'} — {d.explanation}")
+        for st in d.stages:
+            tail = "" if st.counted else "（不计入时限）"
+            tail += "（可选）" if st.optional else ""
+            click.echo(f"    · {st.name}：{st.start or '?'} → {st.end or '未规定'}{tail}")
+    for entry in data["skipped"]:
+        click.echo(f"  跳过 {entry['date']}：{entry['reason']}")
+    for note in data["notes"]:
+        click.echo(f"  注：{note}")
+    if report.provisional:
+        click.echo("  推定：结果依赖尚未公布节假日安排的年份 (provisional)")
+
+
+@cli.command()
+@click.argument("month")
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def calendar(month: str, rules_dir: Path | None, as_json: bool) -> None:
+    """Print a month (YYYY-MM) with working days, holidays and 调休 days marked."""
+    from yibao_rules.calendar import calendar_for
+
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise click.BadParameter(f"{month!r} is not a month written YYYY-MM", param_hint="MONTH") from None
+    book = _load(rules_dir)
+    cal = calendar_for(book.root)
+    days = []
+    day = first
+    while day.month == first.month:
+        days.append(cal.day_info(day))
+        day += dt.timedelta(days=1)
+    if as_json:
+        _dump(
+            [
+                {
+                    "date": d.date.isoformat(),
+                    "working": d.working,
+                    "kind": d.kind,
+                    "name": d.name,
+                    "provisional": d.provisional,
+                }
+                for d in days
+            ]
+        )
+        return
+    marks = {"工作日": "  ", "周末": " .", "法定节假日": " 休", "调休休息": " 休", "调休上班": " 班"}
+    click.echo(f"{first:%Y年%m月}" + ("（推定）" if days[0].provisional else ""))
+    click.echo(" 一    二    三    四    五    六    日")
+    line = "      " * first.weekday()
+    for d in days:
+        line += f"{d.date.day:>2}{marks[d.kind]}  "
+        if d.date.weekday() == 6:
+            click.echo(line.rstrip())
+            line = ""
+    if line:
+        click.echo(line.rstrip())
+    click.echo("休 = 放假   班 = 调休上班   . = 周末")
+    for d in days:
+        if d.kind in ("法定节假日", "调休休息", "调休上班"):
+            click.echo(f"  {d.date}：{d.reason()}")
 
 
 def main() -> None:

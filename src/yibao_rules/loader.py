@@ -32,7 +32,7 @@ from yibao_rules.rulebook import CompiledCondition, CompiledItem, LoadedBundle, 
 from yibao_rules.vocabulary import AdminDivisions, Fact, Vocabulary
 from yibao_rules.yaml_source import YamlDocument, YamlPath, read_yaml
 
-__all__ = ["default_rules_path", "load_rulebook"]
+__all__ = ["default_rules_path", "load_rulebook", "translate_validation_error"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -83,7 +83,7 @@ class _Loader:
         try:
             return doc, model.model_validate(doc.data)
         except ValidationError as exc:
-            self.problems.extend(_translate(exc, doc))
+            self.problems.extend(translate_validation_error(exc, doc))
             return None
 
     def files(self, sub: str) -> list[Path]:
@@ -125,10 +125,11 @@ class _Loader:
         jurisdictions = self.load_all("jurisdictions", S.Jurisdiction)
         items_raw = self.load_all("items", S.Item)
         bundles_raw = self.load_all("bundles", S.Bundle)
-        for sub in ("calendar",):
-            for file in self.files(sub):
-                _doc, problems = read_yaml(file, self.display(file))
-                self.problems.extend(problems)
+        notices = self.load_all("calendar", S.CalendarNotice)
+        years = [n.year for _, n in notices]
+        for doc, notice in notices:
+            if years.count(notice.year) > 1:
+                self.problems.append(doc.problem(("year",), f"同一年份有多份通知 (two notices for {notice.year})"))
 
         if vocabulary is None:
             raise RulebookError(self.problems)
@@ -472,6 +473,9 @@ class _Scope:
     def province_code(self, text: str) -> str | None:
         return self.vocabulary.divisions.province_code(text)
 
+    def division_code(self, text: str) -> str | None:
+        return self.vocabulary.divisions.division_code(text)
+
 
 @dataclass
 class _Compiler:
@@ -557,7 +561,8 @@ def _all_field_names() -> set[str]:
 _FIELD_NAMES = _all_field_names()
 
 
-def _translate(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
+def translate_validation_error(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
+    """Turn pydantic's errors into located problems in policy terms."""
     problems = []
     for error in exc.errors(include_url=False):
         path = _document_path(doc, error["loc"])

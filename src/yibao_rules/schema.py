@@ -20,6 +20,7 @@ __all__ = [
     "AdminDivision",
     "Bundle",
     "BundleMember",
+    "CalendarNotice",
     "Channel",
     "Citation",
     "CitationRef",
@@ -99,7 +100,7 @@ class CitationsFile(Model):
 
 # -- fact vocabulary ---------------------------------------------------------------------
 
-FactKind = Literal["bool", "int", "decimal", "date", "enum", "enum_set", "province", "text"]
+FactKind = Literal["bool", "int", "decimal", "date", "enum", "enum_set", "province", "admin_division", "text"]
 
 
 class FactSpec(Model):
@@ -258,6 +259,7 @@ class Stage(Model):
     actor: str | None = None
     counted: bool = True
     optional: bool = False
+    after: str | None = None
 
 
 class TimeLimit(Model):
@@ -442,3 +444,40 @@ class Jurisdiction(Model):
     parent: AdminCode | None = None
     office_hours: OfficeHours | None = None
     notes: list[Note] = []
+
+
+# -- calendar notices ----------------------------------------------------------------------
+
+
+class NamedDay(Model):
+    date: dt.date
+    name: str
+
+
+class CalendarNotice(Model):
+    """A State Council holiday notice (国务院办公厅关于 N 年部分节假日安排的通知) for one year.
+
+    ``holidays`` lists every day off (法定节假日 and 调休 rest days); ``make_up_working_days``
+    lists the weekend days worked instead. A notice replaces the installed data for its year.
+    """
+
+    year: int = Field(ge=2001, le=2100)
+    title: str
+    document_number: str | None = None
+    issuer: str = "国务院办公厅"
+    published: dt.date | None = None
+    source: str
+    holidays: list[NamedDay]
+    make_up_working_days: list[NamedDay] = []
+
+    @model_validator(mode="after")
+    def _days_fit(self) -> CalendarNotice:
+        for day in self.make_up_working_days:
+            if day.date.weekday() < 5:
+                raise ValueError(f"make-up working day {day.date} is not a Saturday or Sunday")
+            if abs(day.date.year - self.year) > 1:
+                raise ValueError(f"make-up working day {day.date} is far from {self.year}")
+        for day in self.holidays:
+            if abs(day.date.year - self.year) > 1:
+                raise ValueError(f"holiday {day.date} is far from {self.year}")
+        return self

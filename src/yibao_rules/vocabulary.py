@@ -15,6 +15,7 @@ date       ``date`` or ``"YYYY-MM-DD"``                         ``datetime.date`
 enum       one of the listed values                             ``str``
 enum_set   list of listed values                                ``frozenset[str]``
 province   name (甘肃省 / 甘肃) or 6-digit code (620000)          code ``"620000"``
+admin_division  any known division's name or code (大冶市 / 420281)   code ``"420281"``
 text       string                                               ``str``
 ========== ==================================================== ====================
 
@@ -61,6 +62,7 @@ class Fact:
             "decimal": T.NUMBER,
             "date": T.DATE,
             "province": T.PROVINCE,
+            "admin_division": T.DIVISION,
             "text": T.TEXT,
         }[self.kind]
 
@@ -82,6 +84,14 @@ class AdminDivisions:
         if found is None:
             found = next((d for d in self.by_code.values() if text in (d.name, d.short_name)), None)
         return found.code if found is not None and found.level == "省级" else None
+
+    def division_code(self, text: str) -> str | None:
+        """The code of any known division named by code, full name or short name."""
+        text = text.strip()
+        if text in self.by_code:
+            return text
+        found = next((d for d in self.by_code.values() if text in (d.name, d.short_name)), None)
+        return found.code if found is not None else None
 
     def name(self, code: str) -> str:
         found = self.by_code.get(code)
@@ -179,6 +189,12 @@ class Vocabulary:
                 raise FactsError(
                     f"fact '{key}' ({fact.label}): '{text}' is not a province name or 6-digit province code{hint}"
                 )
+            return code
+        if kind == "admin_division":
+            text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+            code = self.divisions.division_code(text) if isinstance(text, str) else None
+            if code is None:
+                raise FactsError(f"fact '{key}' ({fact.label}): {value!r} is not a known admin division name or code")
             return code
         if isinstance(value, str):
             return value

@@ -47,6 +47,7 @@ class Scope(Protocol):
     def is_predicate(self, name: str) -> bool: ...
     def global_names(self) -> Collection[str]: ...
     def province_code(self, text: str) -> str | None: ...
+    def division_code(self, text: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,11 @@ class _Checker:
             code = self.scope.province_code(value)
             if code is None:
                 raise self.error(f"不是省级行政区 (not a province name or 6-digit code) '{value}'", lit)
+            return replace(lit, value=code)
+        if target.kind == "division":
+            code = self.scope.division_code(value)
+            if code is None:
+                raise self.error(f"不是已知的行政区划 (not a known admin division name or 6-digit code) '{value}'", lit)
             return replace(lit, value=code)
         return lit
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BOOL", "DATE", "NUMBER", "PROVINCE", "TEXT", "Type", "collection", "enum"]
+__all__ = ["BOOL", "DATE", "DIVISION", "NUMBER", "PROVINCE", "TEXT", "Type", "collection", "enum"]
 
 
 @dataclass(frozen=True)
 class Type:
-    """``kind`` is one of bool, number, date, text, enum, province, collection.
+    """``kind`` is one of bool, number, date, text, enum, province, division, collection.
 
     An ``enum`` carries its allowed values (``domain``) and the fact that defines them
     (``origin``) so that a misspelt value can be reported with the closest allowed one.
@@ -29,7 +29,7 @@ class Type:
 
     @property
     def is_stringy(self) -> bool:
-        return self.kind in ("text", "enum", "province")
+        return self.kind in ("text", "enum", "province", "division")
 
 
 BOOL = Type("bool")
@@ -37,6 +37,7 @@ NUMBER = Type("number")
 DATE = Type("date")
 TEXT = Type("text")
 PROVINCE = Type("province")
+DIVISION = Type("division")
 
 
 def enum(values: frozenset[str], origin: str | None = None) -> Type:

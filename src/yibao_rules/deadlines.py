@@ -1,0 +1,318 @@
+"""Deadlines of items: when a submission counts as received, and when each time limit falls due.
+
+Conventions (documented because citizens and auditors hold offices to them):
+
+* **Receipt.** A submission on a non-working day is received on the next working day. With
+  office hours, one made after closing time is received on the next working day; one made
+  before opening or during the lunch break of a working day is received that day. A 调休
+  make-up working day counts as open unless the jurisdiction says ``make_up_days_open: false``
+  (when the source is silent, the result says so).
+* **Counting.** The receipt day is not counted (民法典 第二百零一条). ``N 工作日`` is the N-th
+  working day after receipt. ``N 自然日`` ends N days after receipt, moved to the next working
+  day if that is a 法定休假日 (第二百零三条). ``即时办结`` is due on the receipt day.
+  ``限时办结`` has no fixed number, so no due date is made up.
+* **补正 pauses.** The clock stops when correction is requested: the request day still
+  counts, the days until the documents arrive do not, and counting resumes the day after
+  they arrive.
+* **Stages** run one after another, each from the end of the previous one (the latest
+  dates allowed). Stages marked ``counted: false`` (大冶: 公示、发证) are outside the item's
+  time limit but still shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from yibao_rules.calendar import DayInfo, WorkingCalendar, calendar_for, describe
+from yibao_rules.errors import YibaoError
+from yibao_rules.rulebook import Rulebook
+from yibao_rules.schema import OfficeHours, Stage, TimeLimit
+
+__all__ = ["Deadline", "DeadlineReport", "Receipt", "StagePlan", "add_days", "item_deadlines", "receive"]
+
+Pause = tuple[dt.date, dt.date]
+
+
+class DeadlineError(YibaoError):
+    """A deadline question that cannot be answered as asked (e.g. a pause before receipt)."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    submitted: dt.datetime | dt.date
+    received: dt.date
+    reason: str
+    notes: tuple[str, ...] = ()
+
+
+def receive(submitted: dt.datetime | dt.date, calendar: WorkingCalendar, hours: OfficeHours | None) -> Receipt:
+    """The day a submission is received (see the module docstring for the rules)."""
+    day = submitted.date() if isinstance(submitted, dt.datetime) else submitted
+    moment = submitted.time() if isinstance(submitted, dt.datetime) else None
+    info = calendar.day_info(day)
+    notes: list[str] = []
+    if hours is None:
+        notes.append("办理时间：来源未规定办公时间，仅按工作日判断 (no office hours in the sources)")
+    if not info.working:
+        nxt = calendar.next_working_day(day)
+        return Receipt(submitted, nxt, f"{day} 为{info.reason()}，顺延至下一个工作日 {nxt}", tuple(notes))
+    if info.kind == "调休上班" and hours is not None:
+        if hours.make_up_days_open is False:
+            nxt = calendar.next_working_day(day)
+            return Receipt(submitted, nxt, f"{day} 为调休上班日，但该辖区调休日不对外办理", tuple(notes))
+        if hours.make_up_days_open == "unspecified":
+            notes.append(f"{day} 为调休上班日：办理时间未说明调休日是否办理，按国家工作日安排视为办理")
+    elif hours is not None and day.isoweekday() not in hours.weekdays:
+        nxt = calendar.next_working_day(day)
+        return Receipt(submitted, nxt, f"{day} 不在办理时间（{hours.text}），顺延至 {nxt}", tuple(notes))
+    if hours is not None and moment is not None:
+        closing = max(p.end for p in hours.periods)
+        opening = min(p.start for p in hours.periods)
+        if moment >= closing:
+            nxt = calendar.next_working_day(day)
+            return Receipt(
+                submitted,
+                nxt,
+                f"{moment:%H:%M} 已过办理时间（{closing:%H:%M} 截止），顺延至下一个工作日 {nxt}",
+                tuple(notes),
+            )
+        if moment < opening:
+            return Receipt(submitted, day, f"{moment:%H:%M} 早于上班时间，当日 {opening:%H:%M} 起受理", tuple(notes))
+        if not any(p.start <= moment < p.end for p in hours.periods):
+            return Receipt(submitted, day, f"{moment:%H:%M} 为午间休息，当日下午受理", tuple(notes))
+    return Receipt(submitted, day, f"{day} 为工作日，当日受理", tuple(notes))
+
+
+def add_days(calendar: WorkingCalendar, start: dt.date, kind: str, days: int, pauses: Sequence[Pause] = ()) -> dt.date:
+    """``days`` working or natural days after ``start``, stopping the clock during ``pauses``."""
+    remaining, cursor = days, start
+    for requested, arrived in sorted(pauses):
+        if requested < cursor:
+            raise DeadlineError(f"补正 requested on {requested}, before the clock started on {cursor}")
+        if arrived < requested:
+            raise DeadlineError(f"补正 documents arrived on {arrived}, before they were requested on {requested}")
+        used = calendar.working_days_between(cursor, requested) if kind == "working_days" else (requested - cursor).days
+        if used >= remaining:
+            break
+        remaining -= used
+        cursor = arrived
+    if kind == "working_days":
+        return calendar.add_working_days(cursor, remaining)
+    if kind == "natural_days":
+        return calendar.add_natural_days(cursor, remaining)
+    raise DeadlineError(f"cannot count days of kind {kind}")
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    name: str
+    kind: str
+    days: int | None
+    start: dt.date | None
+    end: dt.date | None
+    counted: bool
+    optional: bool
+    text: str | None
+    actor: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "days": self.days,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "counted_in_time_limit": self.counted,
+            "optional": self.optional,
+            "text": self.text,
+            "actor": self.actor,
+        }
+
+
+@dataclass(frozen=True)
+class Deadline:
+    basis: str
+    kind: str
+    days: int | None
+    text: str
+    due: dt.date | None
+    situation: str | None
+    applies_when: str | None
+    excludes: tuple[str, ...]
+    stages: tuple[StagePlan, ...]
+    citation: str
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "basis": self.basis,
+            "kind": self.kind,
+            "days": self.days,
+            "text": self.text,
+            "due": _iso(self.due),
+            "situation": self.situation,
+            "applies_when": self.applies_when,
+            "excludes": list(self.excludes),
+            "stages": [s.to_json() for s in self.stages],
+            "citation": self.citation,
+            "explanation": self.explanation,
+        }
+
+
+def resolve(
+    limit: TimeLimit, received: dt.date, calendar: WorkingCalendar, citation: str, pauses: Sequence[Pause] = ()
+) -> Deadline:
+    """The due date of one time limit, with its stage timeline."""
+    due: dt.date | None
+    if limit.kind == "immediate":
+        due, why = received, "即时办结：受理当日办结"
+    elif limit.kind in ("working_days", "natural_days"):
+        assert limit.days is not None
+        due = add_days(calendar, received, limit.kind, limit.days, pauses)
+        unit = "个工作日" if limit.kind == "working_days" else "个自然日（末日为法定休假日的顺延）"
+        why = f"自受理次日起算 {limit.days}{unit}" + ("，补正期间不计" if pauses else "")
+    elif limit.kind == "time_limited":
+        due, why = None, "限时办结：来源未规定具体天数，不推算截止日期"
+    elif limit.kind == "staged":
+        due, why = None, "分阶段办理：见各阶段"
+    else:
+        due, why = None, "来源未规定办理时限"
+    stages = plan_stages(limit.stages, received, calendar, pauses)
+    if limit.kind == "staged" and stages and all(s.end for s in stages if s.counted):
+        due = max(s.end for s in stages if s.counted and s.end is not None)
+    if limit.excludes:
+        why += f"（不含{'、'.join(limit.excludes)}）"
+    return Deadline(
+        limit.basis,
+        limit.kind,
+        limit.days,
+        limit.text,
+        due,
+        limit.situation,
+        limit.applies_when,
+        tuple(limit.excludes),
+        stages,
+        citation,
+        why,
+    )
+
+
+def plan_stages(
+    stages: Sequence[Stage], received: dt.date, calendar: WorkingCalendar, pauses: Sequence[Pause] = ()
+) -> tuple[StagePlan, ...]:
+    out: list[StagePlan] = []
+    cursor: dt.date | None = received
+    ends: dict[str, dt.date | None] = {}
+    for stage in stages:
+        start = ends.get(stage.after) if stage.after is not None else cursor
+        end: dt.date | None
+        if start is None:
+            end = None
+        elif stage.kind == "immediate":
+            end = start
+        elif stage.kind in ("working_days", "natural_days") and stage.days is not None:
+            end = add_days(calendar, start, stage.kind, stage.days, pauses if stage.counted else ())
+        else:
+            end = None
+        out.append(
+            StagePlan(
+                stage.name, stage.kind, stage.days, start, end, stage.counted, stage.optional, stage.text, stage.actor
+            )
+        )
+        ends[stage.name] = end
+        if not stage.optional:
+            cursor = end
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class DeadlineReport:
+    """Every time limit of an item resolved for one submission, with the reasons."""
+
+    item: str
+    item_id: str
+    receipt: Receipt
+    deadlines: tuple[Deadline, ...]
+    skipped: tuple[DayInfo, ...]
+    make_up_days: tuple[DayInfo, ...]
+    pauses: tuple[Pause, ...]
+    provisional: bool
+    notes: tuple[str, ...] = field(default=())
+
+    def due(self, basis: str) -> dt.date | None:
+        """The first due date of that basis (legal / promised / stated), if any."""
+        return next((d.due for d in self.deadlines if d.basis == basis and d.due is not None), None)
+
+    def to_json(self) -> dict[str, Any]:
+        staged = next((d for d in self.deadlines if d.stages), None)
+        return {
+            "item": self.item,
+            "item_id": self.item_id,
+            "submitted": self.receipt.submitted.isoformat(),
+            "received": self.receipt.received.isoformat(),
+            "receipt_reason": self.receipt.reason,
+            "legal_due": _iso(self.due("legal")),
+            "promised_due": _iso(self.due("promised")),
+            "stated_due": _iso(self.due("stated")),
+            "deadlines": [d.to_json() for d in self.deadlines],
+            "stages": [s.to_json() for s in staged.stages] if staged else [],
+            "pauses": [{"requested": a.isoformat(), "arrived": b.isoformat()} for a, b in self.pauses],
+            "skipped": describe(self.skipped),
+            "make_up_working_days": describe(self.make_up_days),
+            "provisional": self.provisional,
+            "notes": [*self.receipt.notes, *self.notes],
+        }
+
+
+def item_deadlines(
+    book: Rulebook,
+    item: str,
+    submitted: dt.datetime | dt.date,
+    *,
+    situation: str | None = None,
+    pauses: Sequence[Pause] = (),
+    calendar: WorkingCalendar | None = None,
+) -> DeadlineReport:
+    """Resolve every time limit of ``item`` (id or Chinese name) for a submission.
+
+    With ``situation``, only the limits for that 情形 (and those for every 情形) are resolved.
+    """
+    found = book.item(item)
+    cal = calendar or calendar_for(book.root)
+    model = found.model
+    jurisdiction = book.jurisdictions.get(model.jurisdiction)
+    hours = jurisdiction.office_hours if jurisdiction else None
+    receipt = receive(submitted, cal, hours)
+    limits = [lim for lim in model.time_limits if situation is None or lim.situation in (None, situation)]
+    if situation is not None and situation not in {s.name for s in model.situations} | {
+        lim.situation for lim in model.time_limits if lim.situation
+    }:
+        raise DeadlineError(f"item '{model.name}' has no 情形 '{situation}'")
+    deadlines = tuple(
+        resolve(lim, receipt.received, cal, book.citation_text(lim.citation.ref, lim.citation.clause), pauses)
+        for lim in limits
+    )
+    notes: list[str] = []
+    if not deadlines:
+        notes.append("来源未给出本事项的办理时限 (the sources give no time limit for this item)")
+    ends = [d.due for d in deadlines if d.due] + [s.end for d in deadlines for s in d.stages if s.end]
+    last = max([receipt.received, *ends])
+    first = submitted.date() if isinstance(submitted, dt.datetime) else submitted
+    return DeadlineReport(
+        item=model.name,
+        item_id=model.id,
+        receipt=receipt,
+        deadlines=deadlines,
+        skipped=tuple(cal.non_working_days(first, last)),
+        make_up_days=tuple(cal.make_up_days_between(first, last)),
+        pauses=tuple(sorted(pauses)),
+        provisional=cal.is_provisional(last),
+        notes=tuple(notes),
+    )
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
