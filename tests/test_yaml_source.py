@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -83,3 +84,24 @@ def test_arbitrary_item_file_raises_only_rulebook_errors(rules_copy: Path, text:
         assert all(p.location.line >= 1 for p in exc.problems)
     else:  # an empty-looking text cannot be a valid item
         raise AssertionError("a random file was accepted as an item")
+
+
+def test_pure_python_path_gives_the_same_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without libyaml the reader falls back to PyYAML's Python composer; same guarantees."""
+    from yibao_rules import yaml_source
+
+    monkeypatch.setattr(yaml_source, "_FAST", False)
+    doc, problems = read(tmp_path, "a: &x 1\nb: *x\n")
+    assert doc is None and "aliases are not allowed" in problems[0].message
+    assert (problems[0].location.line, problems[0].location.col) == (2, 4)
+    doc, problems = read(tmp_path, "名称: 甘肃省\n条件: 'x == 1'\n")
+    assert doc is not None and not problems
+    assert str(doc.locate_in_scalar(("条件",), 5)) == "x.yaml:2:11"  # the "1" of x == 1
+    assert "nest" in read(tmp_path, "a: " + "[" * 200 + "]" * 200 + "\n")[1][0].message
+
+
+def test_libyaml_path_locates_aliases_exactly(tmp_path: Path) -> None:
+    doc, problems = read(tmp_path, "a: &x 1\nb: *x\n")
+    assert doc is None and (problems[0].location.line, problems[0].location.col) == (2, 4)
+    doc, problems = read(tmp_path, "名称: 甘肃省\n条件: 'x == 1'\n")
+    assert doc is not None and str(doc.locate_in_scalar(("条件",), 5)) == "x.yaml:2:11"  # the "1" of x == 1

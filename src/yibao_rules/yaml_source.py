@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from yibao_rules.errors import Problem, SourceLocation
@@ -39,16 +39,43 @@ _ALLOWED_SCALAR_TAGS = {
 }
 
 
+_FAST = bool(getattr(yaml, "__with_libyaml__", False))
+
+
+def _prescan(text: str) -> None:
+    """With libyaml: refuse aliases (at their exact position) and deep nesting *before*
+    composing, so nothing is expanded and the C composer never recurses deeply."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, AliasEvent):
+            raise _Refused(event.start_mark.line, event.start_mark.column, _ALIAS_MESSAGE)
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise _Refused(mark.line, mark.column, f"YAML 嵌套过深 (nesting deeper than {MAX_DEPTH} levels)")
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
+class _Refused(Exception):
+    """A construct refused before composing (0-based line and column)."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
+
+
+_ALIAS_MESSAGE = "YAML 别名 (*alias) 不允许在规则文件中使用 (aliases are not allowed in rule files)"
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """A SafeLoader whose composer refuses aliases before it expands anything."""
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(
-                problem="YAML 别名 (*alias) 不允许在规则文件中使用 (aliases are not allowed in rule files)",
-                problem_mark=event.start_mark,
-            )
+            raise yaml.MarkedYAMLError(problem=_ALIAS_MESSAGE, problem_mark=event.start_mark)
         return super().compose_node(parent, index)
 
 
@@ -105,7 +132,7 @@ class YamlDocument:
         text: str = node.value
         start = SourceLocation(self.path, mark.line + 1, mark.column + 1)
         if "\n" not in text and node.end_mark.line == mark.line:
-            if node.style is None:
+            if not node.style:  # plain: None from PyYAML, "" from libyaml
                 return SourceLocation(self.path, mark.line + 1, mark.column + 1 + offset)
             raw = self.lines[mark.line][mark.column :] if mark.line < len(self.lines) else ""
             if node.style in ("'", '"') and raw[1 : 1 + len(text)] == text:
@@ -148,7 +175,14 @@ def read_yaml(file: Path, display_path: str) -> tuple[YamlDocument | None, list[
         return None, [Problem(SourceLocation(display_path, line, col), "文件不是 UTF-8 编码 (file is not valid UTF-8)")]
     lines = text.splitlines()
     try:
-        root = yaml.compose(text, Loader=_NoAliasLoader)
+        if _FAST:
+            _prescan(text)
+            root = yaml.compose(text, Loader=yaml.CSafeLoader)
+        else:
+            root = yaml.compose(text, Loader=_NoAliasLoader)
+    except _Refused as exc:
+        src = lines[exc.line] if exc.line < len(lines) else None
+        return None, [Problem(SourceLocation(display_path, exc.line + 1, exc.column + 1), exc.message, src)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
