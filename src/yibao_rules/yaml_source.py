@@ -47,13 +47,14 @@ def _prescan(text: str) -> None:
     composing, so nothing is expanded and the C composer never recurses deeply."""
     depth = 0
     for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        mark = event.start_mark
+        line, column = (mark.line, mark.column) if mark is not None else (0, 0)
         if isinstance(event, AliasEvent):
-            raise _Refused(event.start_mark.line, event.start_mark.column, _ALIAS_MESSAGE)
+            raise _Refused(line, column, _ALIAS_MESSAGE)
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise _Refused(mark.line, mark.column, f"YAML 嵌套过深 (nesting deeper than {MAX_DEPTH} levels)")
+                raise _Refused(line, column, f"YAML 嵌套过深 (nesting deeper than {MAX_DEPTH} levels)")
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
 
