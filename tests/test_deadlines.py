@@ -137,3 +137,12 @@ def test_cli_bad_input_exits_2_without_traceback(args: tuple[str, ...]) -> None:
 def test_cli_calendar_month() -> None:
     out = run_cli("calendar", "2026-10").stdout
     assert "10 班" in out and "2026-10-06：调休休息" in out
+
+
+def test_bundle_legal_and_promised_side_by_side(rulebook: Rulebook) -> None:
+    """甘肃省就医费用报销“一件事”办事指南: 法定办结时限 3个工作日, 承诺办结时限 2个工作日."""
+    report = item_deadlines(rulebook, "就医费用报销一件事", dt.date(2026, 9, 29))
+    assert report.due("legal") == dt.date(2026, 10, 9)  # 9-30, 10-08, 10-09
+    assert report.due("promised") == dt.date(2026, 10, 8)
+    data = json.loads(run_cli("deadline", "就医费用报销一件事", "--submitted", "2026-09-29T09:00", "--json").stdout)
+    assert (data["legal_due"], data["promised_due"]) == ("2026-10-09", "2026-10-08")

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yibao_rules.calendar import DayInfo, WorkingCalendar, calendar_for, describe
-from yibao_rules.errors import YibaoError
+from yibao_rules.errors import UnknownItemError, YibaoError
 from yibao_rules.rulebook import Rulebook
-from yibao_rules.schema import OfficeHours, Stage, TimeLimit
+from yibao_rules.schema import Bundle, Item, OfficeHours, Stage, TimeLimit
 
 __all__ = ["Deadline", "DeadlineReport", "Receipt", "StagePlan", "add_days", "item_deadlines", "receive"]
 
@@ -276,18 +276,26 @@ def item_deadlines(
     pauses: Sequence[Pause] = (),
     calendar: WorkingCalendar | None = None,
 ) -> DeadlineReport:
-    """Resolve every time limit of ``item`` (id or Chinese name) for a submission.
+    """Resolve every time limit of ``item`` for a submission.
 
-    With ``situation``, only the limits for that 情形 (and those for every 情形) are resolved.
+    ``item`` is an item or a bundle (一件事 / 一事联办), by id or exact Chinese name. With
+    ``situation``, only the limits for that 情形 (and those for every 情形) are resolved.
     """
-    found = book.item(item)
+    model: Item | Bundle
+    try:
+        model = book.item(item).model
+    except UnknownItemError as not_an_item:
+        try:
+            model = book.bundle(item).model
+        except UnknownItemError:
+            raise not_an_item from None
     cal = calendar or calendar_for(book.root)
-    model = found.model
     jurisdiction = book.jurisdictions.get(model.jurisdiction)
     hours = jurisdiction.office_hours if jurisdiction else None
     receipt = receive(submitted, cal, hours)
     limits = [lim for lim in model.time_limits if situation is None or lim.situation in (None, situation)]
-    if situation is not None and situation not in {s.name for s in model.situations} | {
+    situations = {s.name for s in model.situations} if isinstance(model, Item) else set()
+    if situation is not None and situation not in situations | {
         lim.situation for lim in model.time_limits if lim.situation
     }:
         raise DeadlineError(f"item '{model.name}' has no 情形 '{situation}'")
