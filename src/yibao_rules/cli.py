@@ -63,10 +63,12 @@ def cli() -> None:
 @click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--brief", is_flag=True, help="One line per problem (no source excerpt).")
 @click.option("--json", "as_json", is_flag=True, help="Problems as JSON.")
-def check(rules_dir: Path | None, brief: bool, as_json: bool) -> None:
+@click.option("--consistency", is_flag=True, help="Also report, as warnings, where the sources or the data disagree.")
+def check(rules_dir: Path | None, brief: bool, as_json: bool, consistency: bool) -> None:
     """Validate a rules directory (default: the embedded rulebook).
 
     Prints every problem as path:line:col: message and exits 1 if there is any.
+    Consistency warnings (--consistency) never change the exit status.
     """
     try:
         book = load_rulebook(rules_dir)
@@ -78,10 +80,25 @@ def check(rules_dir: Path | None, brief: bool, as_json: bool) -> None:
                 click.echo(problem.brief() if brief else problem.render())
             click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
         sys.exit(1)
+    warnings = []
+    if consistency:
+        from yibao_rules.consistency import consistency_warnings
+
+        warnings = consistency_warnings(book)
     if as_json:
-        _dump({"ok": True, "problems": [], "items": len(book.items), "bundles": len(book.bundles)})
-    else:
-        click.echo(f"OK: {len(book.items)} items, {len(book.bundles)} bundles in {book.root}")
+        _dump(
+            {
+                "ok": True,
+                "problems": [_problem_json(w) for w in warnings],
+                "items": len(book.items),
+                "bundles": len(book.bundles),
+            }
+        )
+        return
+    for warning in warnings:
+        click.echo(warning.brief() if brief else warning.render())
+    tail = f", {len(warnings)} consistency warning(s)" if consistency else ""
+    click.echo(f"OK: {len(book.items)} items, {len(book.bundles)} bundles in {book.root}{tail}")
 
 
 def _problem_json(problem: Any) -> dict[str, Any]:

@@ -70,6 +70,7 @@ class _Loader:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     failed: set[tuple[str, str]] = field(default_factory=set)
+    documents: dict[str, YamlDocument] = field(default_factory=dict)
 
     # -- files -------------------------------------------------------------------------
     def display(self, file: Path) -> str:
@@ -78,6 +79,8 @@ class _Loader:
     def read(self, file: Path, model: type[M]) -> tuple[YamlDocument, M] | None:
         doc, problems = read_yaml(file, self.display(file))
         self.problems.extend(problems)
+        if doc is not None:
+            self.documents[doc.path] = doc
         if doc is None or problems:
             return None
         try:
@@ -157,7 +160,7 @@ class _Loader:
             names[item.name] = item.id
             self.check_file_named_after_id(doc, "items", item.id)
             self.check_item(doc, item, cite, jurisdiction_codes)
-            items[item.id] = CompiledItem(item, doc.path, compiler.item_conditions(doc, item))
+            items[item.id] = CompiledItem(item, doc.path, compiler.item_conditions(doc, item), doc)
         for doc, item in items_raw:
             if item.implements is not None and item.implements not in items:
                 self.problems.append(
@@ -174,7 +177,7 @@ class _Loader:
                 continue
             self.check_file_named_after_id(doc, "bundles", bundle.id)
             self.check_bundle(doc, bundle, items, cite, jurisdiction_codes)
-            bundles[bundle.id] = LoadedBundle(bundle, doc.path)
+            bundles[bundle.id] = LoadedBundle(bundle, doc.path, doc)
 
         if self.problems:
             raise RulebookError(self.problems)
@@ -188,6 +191,7 @@ class _Loader:
             sets={name: s for name, (_, s) in sets.items()},
             predicates=predicates,
             warnings=tuple(self.warnings),
+            documents=self.documents,
         )
 
     def load_all(self, sub: str, model: type[M]) -> list[tuple[YamlDocument, M]]:

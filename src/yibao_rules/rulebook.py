@@ -10,7 +10,7 @@ from yibao_rules.errors import Problem, SourceLocation, UnknownItemError, did_yo
 from yibao_rules.expr import Checked, Evaluator
 from yibao_rules.schema import Bundle, Citation, EligibilityRule, Item, Jurisdiction, NamedSet
 from yibao_rules.vocabulary import Vocabulary
-from yibao_rules.yaml_source import YamlPath
+from yibao_rules.yaml_source import YamlDocument, YamlPath
 
 __all__ = ["CompiledCondition", "CompiledItem", "LoadedBundle", "Rulebook"]
 
@@ -30,6 +30,7 @@ class CompiledItem:
     model: Item
     file: str
     conditions: Mapping[YamlPath, CompiledCondition] = field(repr=False)
+    source: YamlDocument | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -50,6 +51,7 @@ class CompiledItem:
 class LoadedBundle:
     model: Bundle
     file: str
+    source: YamlDocument | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -73,6 +75,7 @@ class Rulebook:
     sets: Mapping[str, NamedSet]
     predicates: Mapping[str, CompiledCondition]
     warnings: tuple[Problem, ...] = ()
+    documents: Mapping[str, YamlDocument] = field(default_factory=dict, repr=False, compare=False)
 
     def item(self, key: str) -> CompiledItem:
         """An item by its id or its exact Chinese name."""
