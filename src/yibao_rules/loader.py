@@ -71,6 +71,7 @@ class _Loader:
     warnings: list[Problem] = field(default_factory=list)
     failed: set[tuple[str, str]] = field(default_factory=set)
     documents: dict[str, YamlDocument] = field(default_factory=dict)
+    cited: list[tuple[YamlDocument, BaseModel]] = field(default_factory=list)
 
     # -- files -------------------------------------------------------------------------
     def display(self, file: Path) -> str:
@@ -138,6 +139,10 @@ class _Loader:
             raise RulebookError(self.problems)
         scope = _Scope(vocabulary, sets, {name: p for name, (_, p, _) in predicates_raw.items()})
         cite = _CitationChecker(citations or {}, self.problems)
+        for doc, model in self.cited:
+            cite.check_all(doc, model)
+        for doc, jurisdiction in jurisdictions:
+            cite.check_all(doc, jurisdiction)
         self.check_sets(sets, vocabulary, cite)
         predicates = self.compile_predicates(predicates_raw, scope, cite)
         compiler = _Compiler(scope, predicates, self.problems)
@@ -224,6 +229,7 @@ class _Loader:
         if loaded is None or divisions is None:
             return None
         doc, vocab = loaded
+        self.cited.append((doc, vocab))
         for key in vocab.facts:
             party = key.split(".", 1)[0]
             if party not in vocab.parties:
@@ -247,7 +253,10 @@ class _Loader:
             self.missing("citations.yaml")
             return None
         loaded = self.read(file, S.CitationsFile)
-        return dict(loaded[1].citations) if loaded else None
+        if loaded is None:
+            return None
+        self.cited.append(loaded)
+        return dict(loaded[1].citations)
 
     def load_eligibility(
         self,
@@ -288,7 +297,7 @@ class _Loader:
     ) -> None:
         for name, (doc, named_set) in sets.items():
             base = ("sets", name)
-            cite.check(doc, (*base, "citation"), named_set.citation)
+            cite.check_all(doc, named_set, base)
             fact = vocabulary.facts.get(named_set.of)
             if fact is None:
                 self.problems.append(
@@ -325,8 +334,7 @@ class _Loader:
     ) -> dict[str, CompiledCondition]:
         checked: dict[str, Checked] = {}
         for name, (doc, predicate, path) in raw.items():
-            if predicate.citation is not None:
-                cite.check(doc, ("predicates", name, "citation"), predicate.citation)
+            cite.check_all(doc, predicate, ("predicates", name))
             result = _check_condition(doc, path, predicate.condition, scope, self.problems)
             if result is not None:
                 checked[name] = result
@@ -361,13 +369,7 @@ class _Loader:
         return compiled
 
     def check_item(self, doc: YamlDocument, item: S.Item, cite: _CitationChecker, jurisdictions: set[str]) -> None:
-        cite.check(doc, ("source",), item.source)
-        for i, ref in enumerate(item.citations):
-            cite.check(doc, ("citations", i), ref)
-        for i, rule in enumerate(item.eligibility):
-            cite.check(doc, ("eligibility", i, "citation"), rule.citation)
-        for i, limit in enumerate(item.time_limits):
-            cite.check(doc, ("time_limits", i, "citation"), limit.citation)
+        cite.check_all(doc, item)
         if item.jurisdiction not in jurisdictions:
             self.problems.append(
                 doc.problem(
@@ -416,13 +418,7 @@ class _Loader:
         cite: _CitationChecker,
         jurisdictions: set[str],
     ) -> None:
-        cite.check(doc, ("source",), bundle.source)
-        for i, ref in enumerate(bundle.citations):
-            cite.check(doc, ("citations", i), ref)
-        for i, claim in enumerate(bundle.claims):
-            cite.check(doc, ("claims", i, "citation"), claim.citation)
-        for i, limit in enumerate(bundle.time_limits):
-            cite.check(doc, ("time_limits", i, "citation"), limit.citation)
+        cite.check_all(doc, bundle)
         if bundle.jurisdiction not in jurisdictions:
             self.problems.append(doc.problem(("jurisdiction",), f"未知的辖区代码 '{bundle.jurisdiction}'"))
         for i, member in enumerate(bundle.members):
@@ -531,6 +527,11 @@ class _CitationChecker:
     citations: Mapping[str, S.Citation]
     problems: list[Problem]
 
+    def check_all(self, doc: YamlDocument, model: BaseModel, path: YamlPath = ()) -> None:
+        """Check every citation anywhere inside ``model`` (notes, stages, claims included)."""
+        for where, ref in _citation_refs(model, path):
+            self.check(doc, where, ref)
+
     def check(self, doc: YamlDocument, path: YamlPath, ref: S.CitationRef) -> None:
         citation = self.citations.get(ref.ref)
         if citation is None:
@@ -549,6 +550,21 @@ class _CitationChecker:
                     f"'{ref.ref}' 没有条款 '{ref.clause}' (unknown clause{did_you_mean(ref.clause, citation.clauses)})",
                 )
             )
+
+
+def _citation_refs(value: Any, path: YamlPath) -> Iterable[tuple[YamlPath, S.CitationRef]]:
+    """Every CitationRef inside a model, with its path in the rule file."""
+    if isinstance(value, S.CitationRef):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _citation_refs(getattr(value, name), (*path, name))
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _citation_refs(inner, (*path, i))
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _citation_refs(inner, (*path, key))
 
 
 # -- pydantic errors → located problems --------------------------------------------------------
