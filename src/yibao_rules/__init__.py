@@ -6,6 +6,7 @@
 '公共服务类（即办件）'
 """
 
+from yibao_rules.engine import BundleReport, Checklist, Decision
 from yibao_rules.errors import (
     ConditionError,
     FactsError,
@@ -19,7 +20,10 @@ from yibao_rules.loader import default_rules_path, load_rulebook
 from yibao_rules.rulebook import Rulebook
 
 __all__ = [
+    "BundleReport",
+    "Checklist",
     "ConditionError",
+    "Decision",
     "FactsError",
     "Problem",
     "Rulebook",

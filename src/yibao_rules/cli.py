@@ -241,6 +241,177 @@ def _render_bundle(book: Rulebook, m: Bundle) -> str:
     return "\n".join(out)
 
 
+def _read_facts(source: str | None) -> dict[str, Any]:
+    """Facts from a JSON file, or from standard input with ``-``."""
+    if source is None:
+        return {}
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {source}: {exc.strerror}", param_hint="--facts") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = "stdin" if source == "-" else source
+        raise click.BadParameter(
+            f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})", param_hint="--facts"
+        ) from None
+    if not isinstance(data, dict):
+        raise click.BadParameter("facts must be a JSON object keyed by party", param_hint="--facts")
+    return data
+
+
+_FACTS_OPTION = click.option("--facts", "facts_file", help="JSON file of facts, or - for standard input.")
+_ON_OPTION = click.option("--on", "on", help="Decide as of this date (YYYY-MM-DD); default today.")
+
+
+@cli.command()
+@click.argument("item")
+@_FACTS_OPTION
+@_ON_OPTION
+@click.option(
+    "--engine", type=click.Choice(["native"]), default="native", show_default=True, help="Which evaluator decides."
+)
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def evaluate(
+    item: str, facts_file: str | None, on: str | None, engine: str, rules_dir: Path | None, as_json: bool
+) -> None:
+    """Decide eligibility for ITEM from facts; exit 0 whatever the status."""
+    book = _load(rules_dir)
+    decision = book.decide(item, _read_facts(facts_file), _parse_date(on, "--on") if on else None)
+    if as_json:
+        _dump(decision.to_json())
+        return
+    click.echo(_render_decision(decision))
+
+
+_STATUS = {"eligible": "符合受理条件", "ineligible": "不符合受理条件", "undetermined": "尚不能确定（需补充信息）"}
+_OUTCOME = {"passed": "✓", "failed": "✗", "unknown": "?"}
+
+
+def _render_decision(decision: Any) -> str:
+    out = [f"{decision.item}（{decision.on}）：{_STATUS[decision.status]}"]
+    for r in decision.reasons:
+        out.append(f"  {_OUTCOME[r.outcome]} {r.rule}：{r.message} — {r.citation}")
+    for q in decision.next_questions:
+        out.append(f"  需回答：{q.question}")
+    out += [f"  注：{n}" for n in decision.notes]
+    return "\n".join(out)
+
+
+@cli.command(name="checklist")
+@click.argument("item")
+@click.option("--situation", help="The 情形 (by its exact name).")
+@_FACTS_OPTION
+@_ON_OPTION
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def checklist_command(
+    item: str, situation: str | None, facts_file: str | None, on: str | None, rules_dir: Path | None, as_json: bool
+) -> None:
+    """The materials for one 情形 of ITEM."""
+    book = _load(rules_dir)
+    result = book.checklist(item, _read_facts(facts_file), situation, _parse_date(on, "--on") if on else None)
+    if as_json:
+        _dump(result.to_json())
+        return
+    click.echo(_render_checklist(result))
+
+
+def _render_checklist(result: Any) -> str:
+    out = [f"{result.item}｜情形：{result.situation or '—'}"]
+    for m in result.materials:
+        flag = "必交" if m.required else "视情况"
+        form = f"（{m.form}）" if m.form else ""
+        out.append(f"  [{flag}] {m.name}{form}")
+        if m.requirements:
+            out.append(f"        要求：{m.requirements}")
+        for sub in m.substitutes:
+            out.append(f"        可替代：{sub['kind']}" + (f"（{sub['description']}）" if sub["description"] else ""))
+    out += [f"  注：{n}" for n in result.notes]
+    return "\n".join(out)
+
+
+@cli.command(name="bundle")
+@click.argument("name")
+@_FACTS_OPTION
+@_ON_OPTION
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def bundle_command(name: str, facts_file: str | None, on: str | None, rules_dir: Path | None, as_json: bool) -> None:
+    """A bundle (一件事 / 一事联办): members' decisions, merged checklist, metrics vs claims."""
+    book = _load(rules_dir)
+    report = book.bundle_report(name, _read_facts(facts_file), _parse_date(on, "--on") if on else None)
+    if as_json:
+        _dump(report.to_json())
+        return
+    out = [f"{report.bundle}"]
+    out += [f"  {d.item}：{_STATUS[d.status]}" for d in report.members]
+    out.append("  合并材料（相同的不重复提交）：")
+    out += [f"    - {m.name}（{'、'.join(m.members)}）" for m in report.materials]
+    for metric, claim in report.claims.items():
+        out.append(f"  {metric}：声称 {claim['before']}→{claim['after']}，计算 {report.metrics.get(metric)}")
+    out += [f"  警告：{w}" for w in report.warnings]
+    click.echo("\n".join(out))
+
+
+@cli.command()
+@click.argument("item")
+@_ON_OPTION
+@_RULES_OPTION
+def interview(item: str, on: str | None, rules_dir: Path | None) -> None:
+    """Ask the next question in Chinese until ITEM is decided; then print the decision and checklist.
+
+    Answers are read line by line from standard input, so it can be scripted.
+    """
+    from yibao_rules.errors import FactsError
+
+    book = _load(rules_dir)
+    day = _parse_date(on, "--on") if on else None
+    facts: dict[str, Any] = {}
+    decision = book.decide(item, facts, day)
+    while decision.status == "undetermined":
+        question = decision.next_questions[0]
+        fact = book.vocabulary.facts[question.fact]
+        choices = f"（{'／'.join(f'{i}.{v}' for i, v in enumerate(fact.values, 1))}）" if fact.values else ""
+        hint = {"bool": "（是／否）", "date": "（YYYY-MM-DD）"}.get(fact.kind, "")
+        click.echo(f"{question.question}{choices}{hint}")
+        line = sys.stdin.readline()
+        if not line:
+            raise click.ClickException("输入在问题回答完之前结束 (input ended before the case was decided)")
+        try:
+            facts[question.fact] = _answer(fact.kind, fact.values, line.strip())
+            decision = book.decide(item, facts, day)
+        except (FactsError, ValueError) as exc:
+            facts.pop(question.fact, None)
+            click.echo(f"  无法识别的回答：{exc}")
+    click.echo(_render_decision(decision))
+    if decision.status == "eligible":
+        try:
+            click.echo(_render_checklist(book.checklist(item, facts, None, day)))
+        except YibaoError as exc:
+            click.echo(f"材料清单：{exc}")
+
+
+def _answer(kind: str, values: tuple[str, ...], text: str) -> Any:
+    """Turn a typed answer into a fact value (the vocabulary then checks it)."""
+    if kind == "bool":
+        yes, no = {"是", "y", "yes", "true", "1", "对"}, {"否", "n", "no", "false", "0", "不是"}
+        if text.lower() in yes:
+            return True
+        if text.lower() in no:
+            return False
+        raise ValueError(f"请回答 是 或 否，而不是 {text!r}")
+    if values and text.isdigit() and 1 <= int(text) <= len(values):
+        return values[int(text) - 1]
+    if kind == "int":
+        return int(text)
+    if kind == "enum_set":
+        return [v.strip() for v in text.replace("，", ",").split(",") if v.strip()]
+    return text
+
+
 def _parse_date(value: str, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)

@@ -13,7 +13,7 @@ Findings come from two places:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from yibao_rules.errors import Problem, SourceLocation
@@ -51,47 +51,24 @@ def consistency_warnings(book: Rulebook) -> list[Problem]:
 
 
 def _bundle_claims(book: Rulebook, bundle: LoadedBundle) -> list[Problem]:
+    from yibao_rules.engine import bundle_metrics, claim_warnings
+
     model = bundle.model
-    out: list[Problem] = []
-    materials: list[str] = []
-    for member in model.members:
-        for situation in book.items[member.item].model.situations:
-            materials += [m.name for m in situation.materials if m.required]
-    distinct = sorted(set(materials))
+    metrics = bundle_metrics(book, bundle)
     limits = {t.basis: t.days for t in model.time_limits if t.kind == "working_days"}
+    out: list[Problem] = []
     for i, claim in enumerate(model.claims):
-        where = ("claims", i)
-        if claim.metric == "materials" and len(distinct) != claim.after:
+        claimed: dict[str, Mapping[str, Any]] = {claim.metric: {"before": claim.before, "after": claim.after}}
+        for text in claim_warnings(metrics, claimed):
+            out.append(_warn(bundle.source, ("claims", i), f"声称成效与规则库不符 (claim vs rulebook) {text}"))
+        if claim.metric == "time_working_days" and limits.get("legal") not in (None, claim.before):
             out.append(
                 _warn(
                     bundle.source,
-                    where,
-                    f"声称材料 {claim.before}→{claim.after} 份，按成员事项材料去重计算为 {len(distinct)} 份："
-                    f"{'、'.join(distinct)} (claimed {claim.after}, computed {len(distinct)})",
+                    ("claims", i),
+                    f"声称时间由 {claim.before} 个工作日减少，但法定办结时限为 {limits.get('legal')} 个工作日",
                 )
             )
-        if claim.metric == "time_working_days" and (
-            limits.get("legal") not in (None, claim.before) or limits.get("promised") not in (None, claim.after)
-        ):
-            out.append(
-                _warn(
-                    bundle.source,
-                    where,
-                    f"声称时间 {claim.before}→{claim.after} 个工作日，与法定 {limits.get('legal')} / "
-                    f"承诺 {limits.get('promised')} 个工作日不符",
-                )
-            )
-        if claim.metric == "steps":
-            steps = [len(book.items[m.item].model.process) for m in model.members]
-            if not any(steps):
-                out.append(
-                    _warn(
-                        bundle.source,
-                        where,
-                        f"声称环节 {claim.before}→{claim.after} 个，无法核对：成员事项均未列出办理流程 "
-                        f"(cannot be computed: no member lists its process steps)",
-                    )
-                )
     return out
 
 

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from yibao_rules import schema as S
 from yibao_rules.errors import ConditionError, Problem, RulebookError, SourceLocation, did_you_mean
 from yibao_rules.expr import Checked, Evaluator, Type, compile_expr, parse, typecheck
-from yibao_rules.rulebook import CompiledCondition, CompiledItem, LoadedBundle, Rulebook
+from yibao_rules.rulebook import CompiledCondition, CompiledItem, LoadedBundle, Rulebook, RulePlan, format_citation
 from yibao_rules.vocabulary import AdminDivisions, Fact, Vocabulary
 from yibao_rules.yaml_source import YamlDocument, YamlPath, read_yaml
 
@@ -165,7 +165,8 @@ class _Loader:
             names[item.name] = item.id
             self.check_file_named_after_id(doc, "items", item.id)
             self.check_item(doc, item, cite, jurisdiction_codes)
-            items[item.id] = CompiledItem(item, doc.path, compiler.item_conditions(doc, item), doc)
+            conditions = compiler.item_conditions(doc, item)
+            items[item.id] = CompiledItem(item, doc.path, conditions, doc, _plan(item, conditions, citations or {}))
         for doc, item in items_raw:
             if item.implements is not None and item.implements not in items:
                 self.problems.append(
@@ -362,6 +363,7 @@ class _Loader:
                     checked[name],
                     compile_expr(checked[name].expr, predicates=_evaluators(compiled), sets=scope.values),
                     doc.location(path),
+                    _all_facts(checked[name], compiled),
                 )
 
         for name in checked:
@@ -430,6 +432,37 @@ class _Loader:
                         f"未知的成员事项 (unknown bundle member) '{member.item}'{did_you_mean(member.item, names)}",
                     )
                 )
+
+
+def _plan(
+    item: S.Item, conditions: Mapping[YamlPath, CompiledCondition], citations: Mapping[str, S.Citation]
+) -> tuple[RulePlan, ...]:
+    """Everything about an item's rules that does not depend on the facts, prepared once."""
+    from yibao_rules.engine import Reason
+
+    plan = []
+    for i, rule in enumerate(item.eligibility):
+        cond = conditions.get(("eligibility", i, "condition"))
+        citation = citations.get(rule.citation.ref)
+        if cond is None or citation is None:
+            continue  # already reported as a problem; the rulebook will not load
+        text = format_citation(citation, rule.citation.clause)
+        plan.append(
+            RulePlan(
+                rule,
+                cond,
+                text,
+                rule.effective_from,
+                rule.effective_to,
+                Reason(rule.id, "passed", rule.message, text, rule.condition),
+                Reason(rule.id, "failed", rule.message, text, rule.condition),
+            )
+        )
+    return tuple(plan)
+
+
+def _all_facts(checked: Checked, predicates: Mapping[str, CompiledCondition]) -> frozenset[str]:
+    return checked.facts.union(*(predicates[p].facts for p in checked.predicates if p in predicates))
 
 
 def _evaluators(compiled: Mapping[str, CompiledCondition]) -> dict[str, Evaluator]:
@@ -507,6 +540,7 @@ class _Compiler:
                 checked,
                 compile_expr(checked.expr, predicates=evaluators, sets=self.scope.values),
                 doc.locate_in_scalar(path, 0),
+                _all_facts(checked, self.predicates),
             )
         return out
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from yibao_rules.errors import Problem, SourceLocation, UnknownItemError, did_you_mean
 from yibao_rules.expr import Checked, Evaluator
@@ -12,7 +14,11 @@ from yibao_rules.schema import Bundle, Citation, EligibilityRule, Item, Jurisdic
 from yibao_rules.vocabulary import Vocabulary
 from yibao_rules.yaml_source import YamlDocument, YamlPath
 
-__all__ = ["CompiledCondition", "CompiledItem", "LoadedBundle", "Rulebook"]
+if TYPE_CHECKING:
+    from yibao_rules.deadlines import DeadlineReport
+    from yibao_rules.engine import BundleReport, Checklist, Decision
+
+__all__ = ["CompiledCondition", "CompiledItem", "LoadedBundle", "RulePlan", "Rulebook", "format_citation"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,21 @@ class CompiledCondition:
     checked: Checked
     evaluate: Evaluator = field(repr=False)
     location: SourceLocation
+    facts: frozenset[str] = frozenset()
+    """Every fact the condition depends on, through named predicates too."""
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """One eligibility rule ready to evaluate: its closure, dates, and prepared reasons."""
+
+    rule: EligibilityRule
+    condition: CompiledCondition
+    citation: str
+    start: dt.date | None
+    end: dt.date | None
+    passed: Any = field(repr=False)
+    failed: Any = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -31,6 +52,7 @@ class CompiledItem:
     file: str
     conditions: Mapping[YamlPath, CompiledCondition] = field(repr=False)
     source: YamlDocument | None = field(default=None, repr=False, compare=False)
+    plan: tuple[RulePlan, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -95,12 +117,51 @@ class Rulebook:
             )
         return found
 
+    # -- the engine, as methods (see yibao_rules.engine and yibao_rules.deadlines) ------------
+    def decide(self, item: str, facts: Mapping[str, Any] | None = None, on: dt.date | None = None) -> Decision:
+        """Eligibility for ``item`` as of ``on`` (default today), with reasons and next questions.
+
+        >>> from yibao_rules import load_rulebook
+        >>> book = load_rulebook()
+        >>> facts = {"family_member": {"relationship": "兄弟姐妹"}}
+        >>> book.decide("职工医保个人账户家庭共济办理", facts, on=dt.date(2022, 7, 1)).status
+        'ineligible'
+        """
+        from yibao_rules.engine import decide
+
+        return decide(self, item, facts, on)
+
+    def checklist(
+        self, item: str, facts: Mapping[str, Any] | None = None, situation: str | None = None, on: dt.date | None = None
+    ) -> Checklist:
+        """The materials for one 情形 of ``item``, inherited materials expanded, each once."""
+        from yibao_rules.engine import checklist
+
+        return checklist(self, item, facts, situation, on)
+
+    def bundle_report(
+        self, bundle: str, facts: Mapping[str, Any] | None = None, on: dt.date | None = None
+    ) -> BundleReport:
+        """Members' decisions, the merged checklist, and computed metrics next to the claims."""
+        from yibao_rules.engine import bundle_report
+
+        return bundle_report(self, bundle, facts, on)
+
+    def deadline(self, item: str, submitted: dt.datetime | dt.date, **options: Any) -> DeadlineReport:
+        """Receipt day and due dates of ``item`` for a submission (see :mod:`yibao_rules.deadlines`)."""
+        from yibao_rules.deadlines import item_deadlines
+
+        return item_deadlines(self, item, submitted, **options)
+
     def citation_text(self, ref_id: str, clause: str | None = None) -> str:
         """A human-readable citation: 《title》（document number）clause."""
-        c = self.citations[ref_id]
-        text = f"《{c.title}》"
-        if c.document_number:
-            text += f"（{c.document_number}）"
-        if clause:
-            text += clause
-        return text
+        return format_citation(self.citations[ref_id], clause)
+
+
+def format_citation(c: Citation, clause: str | None = None) -> str:
+    text = f"《{c.title}》"
+    if c.document_number:
+        text += f"（{c.document_number}）"
+    if clause:
+        text += clause
+    return text

@@ -25,8 +25,8 @@ text       string                                               ``str``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -72,26 +72,26 @@ class AdminDivisions:
     """Administrative divisions (GB/T 2260 codes) known to the rulebook."""
 
     by_code: Mapping[str, AdminDivision]
+    by_name: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, divisions: Iterable[AdminDivision]) -> AdminDivisions:
-        return cls({d.code: d for d in divisions})
+        listed = list(divisions)
+        names = {d.code: d.code for d in listed}
+        for d in listed:
+            names.setdefault(d.name, d.code)
+            if d.short_name:
+                names.setdefault(d.short_name, d.code)
+        return cls({d.code: d for d in listed}, names)
 
     def province_code(self, text: str) -> str | None:
         """The code of a provincial-level division named by code, full name or short name."""
-        text = text.strip()
-        found = self.by_code.get(text)
-        if found is None:
-            found = next((d for d in self.by_code.values() if text in (d.name, d.short_name)), None)
-        return found.code if found is not None and found.level == "省级" else None
+        code = self.by_name.get(text.strip())
+        return code if code is not None and self.by_code[code].level == "省级" else None
 
     def division_code(self, text: str) -> str | None:
         """The code of any known division named by code, full name or short name."""
-        text = text.strip()
-        if text in self.by_code:
-            return text
-        found = next((d for d in self.by_code.values() if text in (d.name, d.short_name)), None)
-        return found.code if found is not None else None
+        return self.by_name.get(text.strip())
 
     def name(self, code: str) -> str:
         found = self.by_code.get(code)
@@ -106,6 +106,31 @@ class Vocabulary:
     parties: Mapping[str, str]
     facts: Mapping[str, Fact]
     divisions: AdminDivisions
+    _fast: dict[str, Callable[[Any], Any]] = field(init=False, repr=False, compare=False)
+    _by_party: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One precompiled check per fact for the common, well-formed input; anything it does
+        # not accept goes through normalise_value, which explains what is wrong.
+        fast = {key: self._fast_check(fact) for key, fact in self.facts.items()}
+        by_party: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {party: {} for party in self.parties}
+        for key, check in fast.items():
+            party, name = key.split(".", 1)
+            by_party.setdefault(party, {})[name] = (key, check)
+        object.__setattr__(self, "_fast", fast)
+        object.__setattr__(self, "_by_party", by_party)
+
+    def _fast_check(self, fact: Fact) -> Callable[[Any], Any]:
+        slow = self.normalise_value
+        if fact.kind == "enum":
+            allowed = frozenset(fact.values)
+            return lambda v: v if type(v) is str and v in allowed else slow(fact, v)
+        if fact.kind == "province":
+            names = {n: c for n, c in self.divisions.by_name.items() if self.divisions.by_code[c].level == "省级"}
+            return lambda v: names[v] if type(v) is str and v in names else slow(fact, v)
+        if fact.kind == "bool":
+            return lambda v: v if type(v) is bool else slow(fact, v)
+        return lambda v: slow(fact, v)
 
     def fact_type(self, key: str) -> T.Type | None:
         fact = self.facts.get(key)
@@ -117,35 +142,41 @@ class Vocabulary:
         Raises :class:`FactsError` naming the key, the value, what is allowed and the
         closest match.
         """
-        if not isinstance(facts, Mapping):
+        if type(facts) is not dict and not isinstance(facts, Mapping):
             raise FactsError(
                 f"facts must be an object keyed by party ({', '.join(self.parties)}), not {type(facts).__name__}"
             )
         flat: dict[str, Any] = {}
+        by_party = self._by_party
         for top, value in facts.items():
-            if not isinstance(top, str):
-                raise FactsError(f"fact key {top!r} is not a string")
-            if "." in top:
-                self._put(flat, top, value)
-            elif top in self.parties:
-                if not isinstance(value, Mapping):
+            known = by_party.get(top)
+            if known is not None:
+                if type(value) is not dict and not isinstance(value, Mapping):
                     raise FactsError(
                         f"'{top}' must be an object of facts about the {self.parties[top]}, not {type(value).__name__}"
                     )
                 for name, inner in value.items():
-                    self._put(flat, f"{top}.{name}", inner)
+                    entry = known.get(name)
+                    if entry is None:
+                        key = f"{top}.{name}"
+                        raise FactsError(f"unknown fact '{key}'{did_you_mean(key, self.facts)}")
+                    if inner is not None:
+                        flat[entry[0]] = entry[1](inner)
+            elif isinstance(top, str) and "." in top:
+                self._put(flat, top, value)
+            elif not isinstance(top, str):
+                raise FactsError(f"fact key {top!r} is not a string")
             else:
                 hint = did_you_mean(top, [*self.parties, *self.facts])
                 raise FactsError(f"unknown party '{top}'{hint}; parties are: {', '.join(self.parties)}")
         return flat
 
     def _put(self, flat: dict[str, Any], key: str, value: Any) -> None:
-        fact = self.facts.get(key)
-        if fact is None:
+        check = self._fast.get(key)
+        if check is None:
             raise FactsError(f"unknown fact '{key}'{did_you_mean(key, self.facts)}")
-        if value is None:
-            return
-        flat[key] = self.normalise_value(fact, value)
+        if value is not None:
+            flat[key] = check(value)
 
     def normalise_value(self, fact: Fact, value: Any) -> Any:
         key, kind = fact.key, fact.kind

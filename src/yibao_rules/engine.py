@@ -1,0 +1,536 @@
+"""The decision engine: eligibility with reasons and next questions, 情形 checklists, bundles.
+
+**Deciding.** Only rules in force on the decision date apply. Each rule's condition is
+evaluated in Kleene's three-valued logic (a missing fact is *unknown*):
+
+* ``ineligible`` — some rule is false, whatever the missing facts are;
+* ``eligible`` — every rule is true;
+* ``undetermined`` — otherwise: an unknown fact can still change the answer.
+
+Kleene's logic never claims a false answer, but on its own it can say *unknown* for a
+condition that is settled anyway (``x == 1 or x != 1``). So when the missing facts have
+few enough combinations (:data:`ENUMERATION_LIMIT`, counting only finite types: bool, enum,
+province), every combination is tried: if all give the same outcome the case is settled.
+
+**Next questions** are the missing facts, ordered so that the rules closest to settled
+come first: rules needing one more answer before rules needing two, and a fact that
+several open rules need before one that only one needs.
+
+**An item with no eligibility rules** is ``eligible`` with a note: nothing in the
+rulebook excludes anyone, because the source lists service objects but no conditions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from yibao_rules.errors import FactsError, YibaoError, did_you_mean
+from yibao_rules.expr import UNKNOWN
+from yibao_rules.rulebook import CompiledCondition, CompiledItem, LoadedBundle, Rulebook, RulePlan
+from yibao_rules.schema import Material, Situation
+from yibao_rules.vocabulary import Fact
+
+__all__ = [
+    "ENUMERATION_LIMIT",
+    "BundleReport",
+    "Checklist",
+    "ChecklistEntry",
+    "Decision",
+    "Question",
+    "Reason",
+    "bundle_report",
+    "checklist",
+    "decide",
+]
+
+Status = Literal["eligible", "ineligible", "undetermined"]
+ENUMERATION_LIMIT = 4096
+
+
+class SituationError(YibaoError):
+    """The 情形 asked for does not exist, or several apply and none was chosen."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """How one rule came out, and why."""
+
+    rule: str
+    outcome: Literal["passed", "failed", "unknown"]
+    message: str
+    citation: str
+    condition: str
+    missing_facts: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "outcome": self.outcome,
+            "message": self.message,
+            "citation": self.citation,
+            "condition": self.condition,
+            "missing_facts": list(self.missing_facts),
+        }
+
+
+@dataclass(frozen=True)
+class Question:
+    fact: str
+    question: str
+    label: str
+    type: str
+    values: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fact": self.fact,
+            "question": self.question,
+            "label": self.label,
+            "type": self.type,
+            "values": list(self.values),
+        }
+
+
+@dataclass(frozen=True, init=False)
+class Decision:
+    """The answer for one item on one date, explained."""
+
+    item: str
+    item_id: str
+    on: dt.date
+    status: Status
+    reasons: tuple[Reason, ...]
+    missing_facts: tuple[str, ...]
+    next_questions: tuple[Question, ...]
+    notes: tuple[str, ...]
+
+    def __init__(
+        self,
+        item: str,
+        item_id: str,
+        on: dt.date,
+        status: Status,
+        reasons: tuple[Reason, ...],
+        missing_facts: tuple[str, ...],
+        next_questions: tuple[Question, ...],
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        # A Decision is made once per call on the hot path; filling __dict__ directly costs a
+        # fifth of the frozen dataclass's guarded __setattr__ per field, and it stays frozen.
+        self.__dict__.update(
+            item=item,
+            item_id=item_id,
+            on=on,
+            status=status,
+            reasons=reasons,
+            missing_facts=missing_facts,
+            next_questions=next_questions,
+            notes=notes,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "item_id": self.item_id,
+            "on": self.on.isoformat(),
+            "status": self.status,
+            "reasons": [r.to_json() for r in self.reasons],
+            "missing_facts": list(self.missing_facts),
+            "next_questions": [q.to_json() for q in self.next_questions],
+            "notes": list(self.notes),
+        }
+
+
+def decide(book: Rulebook, item: str, facts: Mapping[str, Any] | None = None, on: dt.date | None = None) -> Decision:
+    """Decide eligibility for ``item`` (id or exact Chinese name) as of ``on`` (default: today).
+
+    ``facts`` is nested by party (``{"applicant": {...}}``) or flat (``{"applicant.x": ...}``);
+    it is checked against the vocabulary first (:class:`~yibao_rules.errors.FactsError`).
+    """
+    compiled = book.item(item)
+    day = _day(on)
+    flat = book.vocabulary.normalise(facts or {})
+    return _decide(book, compiled, flat, day)
+
+
+def _day(on: dt.date | None) -> dt.date:
+    if on is None:
+        return dt.date.today()
+    if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
+        raise FactsError(f"the decision date must be a date (YYYY-MM-DD), not {on!r}")
+    return on
+
+
+def _decide(book: Rulebook, compiled: CompiledItem, flat: Mapping[str, Any], day: dt.date) -> Decision:
+    model = compiled.model
+    if (model.effective_from or model.effective_to) and not model.in_force(day):
+        reason = Reason(
+            "item_in_force",
+            "failed",
+            f"事项在 {day} 不在有效期内 (the item is not in force on {day})",
+            book.citation_text(model.source.ref),
+            "",
+        )
+        return Decision(model.name, model.id, day, "ineligible", (reason,), (), ())
+    reasons: list[Reason] = []
+    open_rules: list[RulePlan] = []
+    failed = False
+    for step in compiled.plan:
+        if (step.start is not None and day < step.start) or (step.end is not None and day > step.end):
+            continue
+        value = step.condition.evaluate(flat, day)
+        if value is True:
+            reasons.append(step.passed)
+        elif value is False:
+            reasons.append(step.failed)
+            failed = True
+        else:
+            missing = tuple(sorted(f for f in step.condition.facts if f not in flat))
+            reasons.append(
+                Reason(step.rule.id, "unknown", step.rule.message, step.citation, step.rule.condition, missing)
+            )
+            open_rules.append(step)
+    notes = () if compiled.plan else _NO_RULES
+    if failed:
+        return Decision(model.name, model.id, day, "ineligible", tuple(reasons), (), (), notes)
+    if not open_rules:
+        return Decision(model.name, model.id, day, "eligible", tuple(reasons), (), (), notes)
+    settled = _enumerate(book, [step.condition for step in open_rules], flat, day)
+    if settled is not None:
+        status: Status = "eligible" if settled else "ineligible"
+        note = "未知事实的所有可能取值都得出同一结论 (every value of the missing facts gives this answer)"
+        return Decision(model.name, model.id, day, status, tuple(reasons), (), (), (*notes, note))
+    missing = _order_questions([step.condition for step in open_rules], flat)
+    questions = tuple(_question(book.vocabulary.facts[key]) for key in missing)
+    return Decision(model.name, model.id, day, "undetermined", tuple(reasons), missing, questions, notes)
+
+
+_NO_RULES = ("本事项在规则库中没有受理条件：来源只列出服务对象 (no eligibility rules are encoded for this item)",)
+
+
+def _order_questions(open_conditions: Sequence[CompiledCondition], flat: Mapping[str, Any]) -> tuple[str, ...]:
+    needs = [sorted(f for f in cond.facts if f not in flat) for cond in open_conditions]
+    demand: dict[str, int] = {}
+    for facts in needs:
+        for f in facts:
+            demand[f] = demand.get(f, 0) + 1
+    ordered: list[str] = []
+    for facts in sorted(needs, key=len):
+        for f in sorted(facts, key=lambda k: (-demand[k], k)):
+            if f not in ordered:
+                ordered.append(f)
+    return tuple(ordered)
+
+
+def _domain(book: Rulebook, fact: Fact) -> tuple[Any, ...] | None:
+    if fact.kind == "bool":
+        return (True, False)
+    if fact.kind == "enum":
+        return fact.values
+    if fact.kind == "province":
+        return tuple(c for c, d in book.vocabulary.divisions.by_code.items() if d.level == "省级")
+    return None
+
+
+def _enumerate(
+    book: Rulebook, conditions: Sequence[CompiledCondition], flat: Mapping[str, Any], day: dt.date
+) -> bool | None:
+    """The common outcome of all open conditions over every value of the missing facts,
+    or ``None`` if the outcome still depends on them (or there are too many combinations)."""
+    missing = sorted(set().union(*(c.facts for c in conditions)) - flat.keys())
+    domains = [_domain(book, book.vocabulary.facts[k]) for k in missing]
+    size = 1
+    for d in domains:
+        if d is None:
+            return None
+        size *= len(d)
+        if size > ENUMERATION_LIMIT:
+            return None
+    seen: set[bool] = set()
+    env = dict(flat)
+    for values in itertools.product(*(d for d in domains if d is not None)):
+        env.update(zip(missing, values, strict=True))
+        seen.add(all(c.evaluate(env, day) is True for c in conditions))
+        if len(seen) > 1:
+            return None
+    return seen.pop() if seen else None
+
+
+def _question(fact: Fact) -> Question:
+    return Question(fact.key, fact.question, fact.label, fact.kind, fact.values)
+
+
+# -- checklists -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistEntry:
+    name: str
+    required: bool
+    form: str | None
+    count: int | None
+    requirements: str | None
+    substitutes: tuple[dict[str, Any], ...]
+    situation: str
+    conditional: bool = False
+    members: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "name": self.name,
+            "required": self.required,
+            "form": self.form,
+            "count": self.count,
+            "requirements": self.requirements,
+            "substitutes": list(self.substitutes),
+            "situation": self.situation,
+            "conditional": self.conditional,
+        }
+        if self.members:
+            data["members"] = list(self.members)
+        return data
+
+
+@dataclass(frozen=True)
+class Checklist:
+    item: str
+    item_id: str
+    situation: str | None
+    materials: tuple[ChecklistEntry, ...]
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "item_id": self.item_id,
+            "situation": self.situation,
+            "materials": [m.to_json() for m in self.materials],
+            "notes": list(self.notes),
+        }
+
+
+def checklist(
+    book: Rulebook,
+    item: str,
+    facts: Mapping[str, Any] | None = None,
+    situation: str | None = None,
+    on: dt.date | None = None,
+) -> Checklist:
+    """The materials for the applicant's 情形: named, or chosen by the 情形's ``when`` condition.
+
+    Inherited materials (「上述……办理资料」) come first, each material once. Substitutes are
+    listed when their condition holds (or is not known yet: then ``conditional``).
+    """
+    compiled = book.item(item)
+    flat = book.vocabulary.normalise(facts or {})
+    return _checklist(compiled, flat, situation, _day(on))
+
+
+def _checklist(compiled: CompiledItem, flat: Mapping[str, Any], situation: str | None, day: dt.date) -> Checklist:
+    model = compiled.model
+    if not model.situations:
+        return Checklist(
+            model.name, model.id, None, (), ("来源未列出本事项的申请材料 (the sources list no materials)",)
+        )
+    index = _choose_situation(compiled, flat, situation, day)
+    chosen = model.situations[index]
+    entries: dict[str, ChecklistEntry] = {}
+    for i in _lineage(model.situations, index):
+        source = model.situations[i]
+        for j, material in enumerate(source.materials):
+            if material.name in entries:
+                continue
+            include = _holds(compiled, ("situations", i, "materials", j, "when"), flat, day)
+            if include is False:
+                continue
+            entries[material.name] = _entry(compiled, material, i, j, source.name, flat, day, include is UNKNOWN)
+    notes = tuple(n.text for n in chosen.notes)
+    return Checklist(model.name, model.id, chosen.name, tuple(entries.values()), notes)
+
+
+def _choose_situation(compiled: CompiledItem, flat: Mapping[str, Any], situation: str | None, day: dt.date) -> int:
+    situations = compiled.model.situations
+    names = [s.name for s in situations]
+    if situation is not None:
+        if situation not in names:
+            raise SituationError(
+                f"'{compiled.name}' 没有情形 '{situation}' (no such 情形{did_you_mean(situation, names)}; "
+                f"情形: {'、'.join(names)})"
+            )
+        return names.index(situation)
+    if len(situations) == 1:
+        return 0
+    matching = [
+        i
+        for i, _ in enumerate(situations)
+        if _holds(compiled, ("situations", i, "when"), flat, day) is True and situations[i].when is not None
+    ]
+    if len(matching) == 1:
+        return matching[0]
+    raise SituationError(
+        f"'{compiled.name}' 有多个情形，请指定一个 (several 情形 apply; choose one with --situation / "
+        f"situation=: {'、'.join(names)})"
+    )
+
+
+def _lineage(situations: Sequence[Situation], index: int) -> list[int]:
+    """The 情形 at ``index`` preceded by everything it inherits, parents first."""
+    names = [s.name for s in situations]
+    out: list[int] = []
+
+    def visit(i: int) -> None:
+        for parent in situations[i].inherits:
+            visit(names.index(parent))
+        if i not in out:
+            out.append(i)
+
+    visit(index)
+    return out
+
+
+def _holds(compiled: CompiledItem, path: tuple[str | int, ...], flat: Mapping[str, Any], day: dt.date) -> Any:
+    cond = compiled.conditions.get(path)
+    return True if cond is None else cond.evaluate(flat, day)
+
+
+def _entry(
+    compiled: CompiledItem,
+    material: Material,
+    i: int,
+    j: int,
+    situation: str,
+    flat: Mapping[str, Any],
+    day: dt.date,
+    conditional: bool,
+) -> ChecklistEntry:
+    subs = []
+    for k, sub in enumerate(material.substitutes):
+        applies = _holds(compiled, ("situations", i, "materials", j, "substitutes", k, "when"), flat, day)
+        if applies is False:
+            continue
+        subs.append({"kind": sub.kind, "description": sub.description, "conditional": applies is UNKNOWN})
+    return ChecklistEntry(
+        material.name,
+        material.required,
+        material.form,
+        material.count,
+        material.requirements,
+        tuple(subs),
+        situation,
+        conditional,
+    )
+
+
+# -- bundles ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundleReport:
+    bundle: str
+    bundle_id: str
+    members: tuple[Decision, ...]
+    materials: tuple[ChecklistEntry, ...]
+    metrics: Mapping[str, int | None]
+    claims: Mapping[str, Mapping[str, Any]]
+    warnings: tuple[str, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "bundle": self.bundle,
+            "bundle_id": self.bundle_id,
+            "members": [
+                {"item": d.item, "item_id": d.item_id, "status": d.status, "missing_facts": list(d.missing_facts)}
+                for d in self.members
+            ],
+            "materials": [m.to_json() for m in self.materials],
+            "metrics": dict(self.metrics),
+            "claims": {k: dict(v) for k, v in self.claims.items()},
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+        }
+
+
+def bundle_report(
+    book: Rulebook, key: str, facts: Mapping[str, Any] | None = None, on: dt.date | None = None
+) -> BundleReport:
+    """Each member's decision, one merged checklist (「相同的不重复提交」), and computed metrics
+    next to the source's claims, with a warning wherever they differ."""
+    loaded = book.bundle(key)
+    day = _day(on)
+    flat = book.vocabulary.normalise(facts or {})
+    decisions = tuple(_decide(book, book.items[m.item], flat, day) for m in loaded.model.members)
+    materials, notes = merged_materials(book, loaded, flat, day)
+    metrics = bundle_metrics(book, loaded, materials)
+    claims: dict[str, Mapping[str, Any]] = {
+        c.metric: {"before": c.before, "after": c.after, "text": c.text} for c in loaded.model.claims
+    }
+    warnings = tuple(claim_warnings(metrics, claims))
+    return BundleReport(loaded.model.name, loaded.model.id, decisions, materials, metrics, claims, warnings, notes)
+
+
+def merged_materials(
+    book: Rulebook, loaded: LoadedBundle, flat: Mapping[str, Any] | None = None, day: dt.date | None = None
+) -> tuple[tuple[ChecklistEntry, ...], tuple[str, ...]]:
+    """Every member's materials, each distinct material once with the members that need it."""
+    merged: dict[str, ChecklistEntry] = {}
+    notes: list[str] = []
+    for member in loaded.model.members:
+        compiled = book.items[member.item]
+        try:
+            items = _checklist(compiled, flat or {}, None, day or dt.date.today())
+        except SituationError as exc:
+            notes.append(str(exc))
+            continue
+        notes += [f"{compiled.name}：{n}" for n in items.notes]
+        for entry in items.materials:
+            seen = merged.get(entry.name)
+            members = (*seen.members, compiled.name) if seen else (compiled.name,)
+            base = seen or entry
+            merged[entry.name] = ChecklistEntry(
+                base.name,
+                base.required or entry.required,
+                base.form,
+                base.count,
+                base.requirements,
+                base.substitutes,
+                base.situation,
+                base.conditional and entry.conditional,
+                members,
+            )
+    return tuple(merged.values()), tuple(notes)
+
+
+def bundle_metrics(
+    book: Rulebook, loaded: LoadedBundle, materials: Iterable[ChecklistEntry] | None = None
+) -> dict[str, int | None]:
+    """What the rulebook's data gives for the metrics a bundle claims (``None``: not computable)."""
+    entries = list(materials) if materials is not None else list(merged_materials(book, loaded)[0])
+    promised = [t.days for t in loaded.model.time_limits if t.basis == "promised" and t.kind == "working_days"]
+    steps = [len(book.items[m.item].model.process) for m in loaded.model.members]
+    return {
+        "materials": sum(1 for e in entries if e.required),
+        "time_working_days": promised[0] if promised else None,
+        "steps": sum(steps) if all(steps) else None,
+        "visits": None,
+    }
+
+
+def claim_warnings(metrics: Mapping[str, int | None], claims: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    out = []
+    for metric, claim in claims.items():
+        computed = metrics.get(metric)
+        if computed is None:
+            out.append(
+                f"{metric}: 声称 {claim['before']}→{claim['after']}，规则库数据无法核对 (not computable from the data)"
+            )
+        elif computed != claim["after"]:
+            out.append(
+                f"{metric}: 声称 {claim['after']}，按规则库数据计算为 {computed} (claimed {claim['after']}, "
+                f"computed {computed})"
+            )
+    return out

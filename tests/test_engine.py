@@ -1,0 +1,290 @@
+"""The decision engine on worked cases from the sources, Hypothesis properties, and bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from yibao_rules import FactsError, Rulebook, UnknownItemError, load_rulebook
+from yibao_rules.engine import SituationError
+
+from .conftest import run_cli
+
+BOOK = load_rulebook()
+FMA = "职工医保个人账户家庭共济办理"
+BEFORE, AFTER = dt.date(2022, 7, 1), dt.date(2023, 7, 1)
+
+
+def gansu_case(relationship: str, **overrides: Any) -> dict[str, Any]:
+    applicant = {"insured_province": "甘肃省", "insurance_type": "职工医保"}
+    member = {"relationship": relationship, "insured_province": "甘肃省", "insurance_type": "城乡居民医保"}
+    for key, value in overrides.items():
+        party, name = key.split("__")
+        (applicant if party == "applicant" else member)[name] = value
+    return {"applicant": applicant, "family_member": member}
+
+
+# -- 家庭共济 (甘肃省就医费用报销“一件事”办事指南; 甘政办发〔2021〕111号; 甘医保函〔2023〕246号) ------------
+
+
+@pytest.mark.parametrize("relative", ["配偶", "父母", "子女"])
+def test_core_relatives_are_eligible_under_both_documents(relative: str) -> None:
+    assert BOOK.decide(FMA, gansu_case(relative), on=BEFORE).status == "eligible"
+    assert BOOK.decide(FMA, gansu_case(relative), on=AFTER).status == "eligible"
+
+
+@pytest.mark.parametrize("relative", ["兄弟姐妹", "祖父母", "外祖父母", "孙子女", "外孙子女"])
+def test_relatives_added_by_246_flip_on_2023_01_01(relative: str) -> None:
+    before = BOOK.decide(FMA, gansu_case(relative), on=BEFORE)
+    assert before.status == "ineligible"
+    (failed,) = [r for r in before.reasons if r.outcome == "failed"]
+    assert failed.rule == "relative_in_scope_111" and "甘政办发〔2021〕111号" in failed.citation
+    after = BOOK.decide(FMA, gansu_case(relative), on=AFTER)
+    assert after.status == "eligible"
+    assert "甘医保函〔2023〕246号" in next(r.citation for r in after.reasons if r.rule == "relative_in_scope_246")
+    assert BOOK.decide(FMA, gansu_case(relative), on=dt.date(2022, 12, 31)).status == "ineligible"
+    assert BOOK.decide(FMA, gansu_case(relative), on=dt.date(2023, 1, 1)).status == "eligible"
+
+
+def test_other_relations_are_never_eligible() -> None:
+    assert BOOK.decide(FMA, gansu_case("其他"), on=AFTER).status == "ineligible"
+
+
+@pytest.mark.parametrize(
+    ("override", "rule"),
+    [
+        ({"applicant__insured_province": "四川省"}, "holder_insured_in_gansu"),
+        ({"family_member__insured_province": "陕西"}, "member_insured_in_gansu"),
+        ({"applicant__insurance_type": "城乡居民医保"}, "holder_is_employee_insured"),
+        ({"family_member__insurance_type": "未参保"}, "member_insured"),
+    ],
+)
+def test_cross_province_and_uninsured_cases_fail_the_right_rule(override: dict[str, str], rule: str) -> None:
+    decision = BOOK.decide(FMA, gansu_case("配偶", **override), on=AFTER)
+    assert decision.status == "ineligible"
+    assert [r.rule for r in decision.reasons if r.outcome == "failed"] == [rule]
+    assert decision.missing_facts == () and decision.next_questions == ()
+
+
+def test_ineligible_as_soon_as_one_rule_is_false_whatever_is_missing() -> None:
+    decision = BOOK.decide(FMA, {"applicant": {"insured_province": "四川省"}}, on=AFTER)
+    assert decision.status == "ineligible"
+
+
+def test_undetermined_lists_missing_facts_with_chinese_questions() -> None:
+    decision = BOOK.decide(FMA, {"family_member": {"relationship": "配偶"}}, on=AFTER)
+    assert decision.status == "undetermined"
+    assert set(decision.missing_facts) == {
+        "applicant.insured_province",
+        "applicant.insurance_type",
+        "family_member.insured_province",
+        "family_member.insurance_type",
+    }
+    first = decision.next_questions[0]
+    assert first.fact in decision.missing_facts and "？" in first.question
+
+
+def test_rules_needing_fewer_answers_are_asked_first() -> None:
+    decision = BOOK.decide("五种门诊慢特病费用跨省直接结算", {}, on=AFTER)
+    assert decision.missing_facts == ("applicant.cross_region_filed",)
+    assert decision.next_questions[0].question == "申请人是否已办理异地就医备案？"
+
+
+def test_enumeration_settles_what_kleene_logic_cannot(tmp_path: Any, rules_copy: Any) -> None:
+    item = rules_copy / "items" / "chronic_disease_cross_province_settlement.yaml"
+    text = item.read_text(encoding="utf-8").replace(
+        "condition: applicant.cross_region_filed", "condition: applicant.cross_region_filed or not applicant.cross_region_filed"
+    )
+    item.write_text(text, encoding="utf-8")
+    decision = load_rulebook(rules_copy).decide("五种门诊慢特病费用跨省直接结算", {}, on=AFTER)
+    assert decision.status == "eligible" and decision.missing_facts == ()
+
+
+def test_items_without_rules_are_eligible_with_a_note() -> None:
+    decision = BOOK.decide("门诊费用报销", {}, on=AFTER)
+    assert decision.status == "eligible" and decision.reasons == () and decision.notes
+
+
+# -- Hypothesis properties -------------------------------------------------------------------
+
+FACTS = BOOK.vocabulary.facts
+PROVINCES = ["甘肃省", "四川省", "620000", "陕西"]
+
+
+def value_for(key: str) -> st.SearchStrategy[Any]:
+    fact = FACTS[key]
+    if fact.kind == "bool":
+        return st.booleans()
+    if fact.kind == "enum":
+        return st.sampled_from(fact.values)
+    if fact.kind == "province":
+        return st.sampled_from(PROVINCES)
+    return st.sampled_from(["大冶市", "420281", "兰州市"]).filter(lambda v: v != "兰州市")
+
+
+fact_keys = sorted(k for k in FACTS if FACTS[k].kind in ("bool", "enum", "province", "admin_division"))
+partial_facts = st.dictionaries(st.sampled_from(fact_keys), st.none(), max_size=len(fact_keys)).flatmap(
+    lambda d: st.fixed_dictionaries({k: value_for(k) for k in d})
+)
+items_with_rules = sorted(i.id for i in BOOK.items.values() if i.model.eligibility)
+dates = st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2026, 12, 31))
+
+
+@given(st.sampled_from(items_with_rules), partial_facts, partial_facts, dates)
+@settings(max_examples=300, deadline=None)
+def test_adding_facts_never_unsettles_a_decision(item: str, facts: dict[str, Any], more: dict[str, Any],
+                                                  on: dt.date) -> None:
+    first = BOOK.decide(item, facts, on=on)
+    second = BOOK.decide(item, {**more, **facts}, on=on)
+    if first.status != "undetermined":
+        assert second.status == first.status
+
+
+@given(st.sampled_from(items_with_rules), partial_facts, dates, st.data())
+@settings(max_examples=300, deadline=None)
+def test_answering_every_missing_fact_settles_the_case(item: str, facts: dict[str, Any], on: dt.date,
+                                                        data: st.DataObject) -> None:
+    decision = BOOK.decide(item, facts, on=on)
+    answers = {k: data.draw(value_for(k)) for k in decision.missing_facts}
+    assert BOOK.decide(item, {**facts, **answers}, on=on).status != "undetermined"
+
+
+@given(st.sampled_from(items_with_rules), partial_facts, dates, st.randoms())
+@settings(max_examples=200, deadline=None)
+def test_decision_does_not_depend_on_key_order(item: str, facts: dict[str, Any], on: dt.date, rnd: Any) -> None:
+    keys = list(facts)
+    rnd.shuffle(keys)
+    assert BOOK.decide(item, {k: facts[k] for k in keys}, on=on) == BOOK.decide(item, facts, on=on)
+
+
+# -- checklists and bundles --------------------------------------------------------------------
+
+
+def test_outpatient_checklists_expand_inheritance() -> None:
+    """门诊费用报销: 意外伤害就医 and 急诊 include 「上述普通门诊办理资料」."""
+    base = [m.name for m in BOOK.checklist("门诊费用报销", situation="普通门诊").materials]
+    assert base == ["医保电子凭证或有效身份证件或社保卡", "医院收费票据", "门诊费用清单", "处方底方"]
+    accident = BOOK.checklist("门诊费用报销", situation="意外伤害就医")
+    assert [m.name for m in accident.materials][:4] == base
+    proof = accident.materials[-1]
+    assert proof.name.startswith("交警事故认定书") and proof.count == 1 and proof.form == "复印件"
+    assert [s["kind"] for s in proof.substitutes] == ["个人承诺书"]
+    emergency = [m.name for m in BOOK.checklist("门诊费用报销", situation="急诊").materials]
+    assert emergency == [*base, "急诊诊断证明"]
+
+
+def test_inpatient_checklist() -> None:
+    names = [m.name for m in BOOK.checklist("住院费用报销", situation="急诊转住院").materials]
+    assert names == ["医保电子凭证或有效身份证件或社保卡", "医院收费票据", "住院费用清单", "诊断证明、病历资料", "急诊诊断证明"]
+
+
+def test_data_sharing_substitute_for_death_certificate() -> None:
+    """参保人员个人账户一次性支取: 死亡证明 or 数据共享; 个人承诺书 when it cannot be queried."""
+    materials = BOOK.checklist("参保人员个人账户一次性支取", situation="因死亡退保的参保人员").materials
+    death = next(m for m in materials if m.name == "死亡证明")
+    assert [s["kind"] for s in death.substitutes] == ["数据共享", "个人承诺书"]
+
+
+def test_bundle_merges_and_compares_claims() -> None:
+    report = BOOK.bundle_report("就医费用报销一件事", gansu_case("配偶"), on=AFTER)
+    assert [d.status for d in report.members][0] == "eligible"
+    names = [m.name for m in report.materials]
+    assert len(names) == len(set(names)) == 4
+    identity = next(m for m in report.materials if m.name == "参保人员有效身份证件")
+    assert identity.members == ("五种门诊慢特病费用跨省直接结算", "医疗费用报销直接结算")
+    assert report.metrics["materials"] == 4 and report.claims["materials"]["after"] == 3
+    assert any("claimed 3, computed 4" in w for w in report.warnings)
+    assert report.metrics["time_working_days"] == report.claims["time_working_days"]["after"] == 2
+
+
+def test_bundle_checklist_is_a_subset_of_the_members_union() -> None:
+    report = BOOK.bundle_report("medical_expense_one_thing")
+    union = {m.name for d in BOOK.bundle("medical_expense_one_thing").model.members
+             for s in BOOK.items[d.item].model.situations for m in s.materials}
+    assert {m.name for m in report.materials} <= union
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "keyword"),
+    [
+        (lambda: BOOK.decide("家庭共济", {}), UnknownItemError, "unknown item"),
+        (lambda: BOOK.decide(FMA, {"family_member": {"relationship": "兄妹"}}), FactsError, "allowed: 配偶"),
+        (lambda: BOOK.decide(FMA, {"applicant": {"insured_province": 62}}), FactsError, "not a province"),
+        (lambda: BOOK.decide(FMA, {}, on="2023-01-01"), FactsError, "must be a date"),  # type: ignore[arg-type]
+        (lambda: BOOK.checklist("门诊费用报销", situation="普通门珍"), SituationError, "did you mean '普通门诊'?"),
+        (lambda: BOOK.checklist("住院费用报销"), SituationError, "several 情形"),
+        (lambda: BOOK.bundle_report("就医一件事"), UnknownItemError, "unknown bundle"),
+    ],
+)
+def test_bad_input_is_a_clear_library_error(call: Any, error: type[Exception], keyword: str) -> None:
+    with pytest.raises(error, match=keyword):
+        call()
+
+
+# -- CLI contract ------------------------------------------------------------------------------
+
+
+def test_evaluate_json_contract(tmp_path: Any) -> None:
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps(gansu_case("兄弟姐妹"), ensure_ascii=False), encoding="utf-8")
+    result = run_cli("evaluate", FMA, "--facts", str(facts), "--on", "2022-07-01", "--json")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert {"item", "status", "reasons", "missing_facts", "next_questions"} <= set(data)
+    assert data["item"] == FMA and data["status"] == "ineligible"
+    assert {"rule", "message", "citation"} <= set(data["reasons"][0])
+
+
+def test_evaluate_reads_stdin_and_reports_undetermined() -> None:
+    result = run_cli("evaluate", "family_mutual_aid", "--facts", "-", "--json", "--on", "2023-07-01",
+                     stdin='{"family_member": {"relationship": "配偶"}}')
+    data = json.loads(result.stdout)
+    assert result.returncode == 0 and data["status"] == "undetermined"
+    assert data["next_questions"][0]["fact"] == data["missing_facts"][0]
+
+
+@pytest.mark.parametrize(
+    ("stdin", "keyword"),
+    [
+        ('{"applicant": {"insured_provnce": "甘肃"}}', "did you mean 'applicant.insured_province'?"),
+        ("{not json", "not valid JSON"),
+        ('["applicant"]', "JSON object"),
+    ],
+)
+def test_evaluate_bad_facts_exit_2(stdin: str, keyword: str) -> None:
+    result = run_cli("evaluate", "family_mutual_aid", "--facts", "-", stdin=stdin)
+    assert result.returncode == 2 and keyword in result.stderr and "Traceback" not in result.stderr
+
+
+def test_checklist_and_bundle_json_contracts() -> None:
+    data = json.loads(run_cli("checklist", "门诊费用报销", "--situation", "急诊", "--json").stdout)
+    assert data["situation"] == "急诊" and {"name", "required", "substitutes"} <= set(data["materials"][0])
+    data = json.loads(run_cli("bundle", "就医费用报销一件事", "--json").stdout)
+    assert {"bundle", "members", "materials", "metrics", "claims", "warnings"} <= set(data)
+    assert {"item", "status"} <= set(data["members"][0])
+
+
+def test_interview_asks_until_decided() -> None:
+    answers = "\n".join(["甘肃", "1", "甘肃省", "2", "兄弟姐妹"]) + "\n"
+    result = run_cli("interview", FMA, "--on", "2023-07-01", stdin=answers)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("？") >= 5
+    assert "符合受理条件" in result.stdout and "不符合" not in result.stdout
+
+
+def test_interview_re_asks_on_a_bad_answer_and_stops_when_ineligible() -> None:
+    result = run_cli("interview", FMA, "--on", "2023-07-01", stdin="火星\n四川省\n")
+    assert "无法识别的回答" in result.stdout and "不符合受理条件" in result.stdout
+
+
+def test_interview_with_too_few_answers_exits_cleanly() -> None:
+    result = run_cli("interview", FMA, stdin="甘肃省\n")
+    assert result.returncode != 0 and "input ended" in result.stderr
