@@ -27,7 +27,9 @@ def test_bundle_material_claim_is_checked_against_members(rulebook: Rulebook) ->
 
 
 def test_time_claim_agrees_with_legal_and_promised_limits(rulebook: Rulebook) -> None:
-    assert not [w for w in consistency_warnings(rulebook) if "time_working_days" in w.message or "声称时间" in w.message]
+    assert not [
+        w for w in consistency_warnings(rulebook) if "time_working_days" in w.message or "声称时间" in w.message
+    ]
 
 
 def test_stage_sums_are_checked(rules_copy: Path) -> None:

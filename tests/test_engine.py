@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yibao_rules import FactsError, Rulebook, UnknownItemError, load_rulebook
+from yibao_rules import FactsError, UnknownItemError, load_rulebook
 from yibao_rules.engine import SituationError
 
 from .conftest import run_cli
@@ -98,7 +98,8 @@ def test_rules_needing_fewer_answers_are_asked_first() -> None:
 def test_enumeration_settles_what_kleene_logic_cannot(tmp_path: Any, rules_copy: Any) -> None:
     item = rules_copy / "items" / "chronic_disease_cross_province_settlement.yaml"
     text = item.read_text(encoding="utf-8").replace(
-        "condition: applicant.cross_region_filed", "condition: applicant.cross_region_filed or not applicant.cross_region_filed"
+        "condition: applicant.cross_region_filed",
+        "condition: applicant.cross_region_filed or not applicant.cross_region_filed",
     )
     item.write_text(text, encoding="utf-8")
     decision = load_rulebook(rules_copy).decide("五种门诊慢特病费用跨省直接结算", {}, on=AFTER)
@@ -137,8 +138,9 @@ dates = st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2026, 12, 31))
 
 @given(st.sampled_from(items_with_rules), partial_facts, partial_facts, dates)
 @settings(max_examples=300, deadline=None)
-def test_adding_facts_never_unsettles_a_decision(item: str, facts: dict[str, Any], more: dict[str, Any],
-                                                  on: dt.date) -> None:
+def test_adding_facts_never_unsettles_a_decision(
+    item: str, facts: dict[str, Any], more: dict[str, Any], on: dt.date
+) -> None:
     first = BOOK.decide(item, facts, on=on)
     second = BOOK.decide(item, {**more, **facts}, on=on)
     if first.status != "undetermined":
@@ -147,8 +149,9 @@ def test_adding_facts_never_unsettles_a_decision(item: str, facts: dict[str, Any
 
 @given(st.sampled_from(items_with_rules), partial_facts, dates, st.data())
 @settings(max_examples=300, deadline=None)
-def test_answering_every_missing_fact_settles_the_case(item: str, facts: dict[str, Any], on: dt.date,
-                                                        data: st.DataObject) -> None:
+def test_answering_every_missing_fact_settles_the_case(
+    item: str, facts: dict[str, Any], on: dt.date, data: st.DataObject
+) -> None:
     decision = BOOK.decide(item, facts, on=on)
     answers = {k: data.draw(value_for(k)) for k in decision.missing_facts}
     assert BOOK.decide(item, {**facts, **answers}, on=on).status != "undetermined"
@@ -180,7 +183,13 @@ def test_outpatient_checklists_expand_inheritance() -> None:
 
 def test_inpatient_checklist() -> None:
     names = [m.name for m in BOOK.checklist("住院费用报销", situation="急诊转住院").materials]
-    assert names == ["医保电子凭证或有效身份证件或社保卡", "医院收费票据", "住院费用清单", "诊断证明、病历资料", "急诊诊断证明"]
+    assert names == [
+        "医保电子凭证或有效身份证件或社保卡",
+        "医院收费票据",
+        "住院费用清单",
+        "诊断证明、病历资料",
+        "急诊诊断证明",
+    ]
 
 
 def test_data_sharing_substitute_for_death_certificate() -> None:
@@ -192,7 +201,7 @@ def test_data_sharing_substitute_for_death_certificate() -> None:
 
 def test_bundle_merges_and_compares_claims() -> None:
     report = BOOK.bundle_report("就医费用报销一件事", gansu_case("配偶"), on=AFTER)
-    assert [d.status for d in report.members][0] == "eligible"
+    assert report.members[0].item == "职工医保个人账户家庭共济办理" and report.members[0].status == "eligible"
     names = [m.name for m in report.materials]
     assert len(names) == len(set(names)) == 4
     identity = next(m for m in report.materials if m.name == "参保人员有效身份证件")
@@ -204,8 +213,12 @@ def test_bundle_merges_and_compares_claims() -> None:
 
 def test_bundle_checklist_is_a_subset_of_the_members_union() -> None:
     report = BOOK.bundle_report("medical_expense_one_thing")
-    union = {m.name for d in BOOK.bundle("medical_expense_one_thing").model.members
-             for s in BOOK.items[d.item].model.situations for m in s.materials}
+    union = {
+        m.name
+        for d in BOOK.bundle("medical_expense_one_thing").model.members
+        for s in BOOK.items[d.item].model.situations
+        for m in s.materials
+    }
     assert {m.name for m in report.materials} <= union
 
 
@@ -244,8 +257,16 @@ def test_evaluate_json_contract(tmp_path: Any) -> None:
 
 
 def test_evaluate_reads_stdin_and_reports_undetermined() -> None:
-    result = run_cli("evaluate", "family_mutual_aid", "--facts", "-", "--json", "--on", "2023-07-01",
-                     stdin='{"family_member": {"relationship": "配偶"}}')
+    result = run_cli(
+        "evaluate",
+        "family_mutual_aid",
+        "--facts",
+        "-",
+        "--json",
+        "--on",
+        "2023-07-01",
+        stdin='{"family_member": {"relationship": "配偶"}}',
+    )
     data = json.loads(result.stdout)
     assert result.returncode == 0 and data["status"] == "undetermined"
     assert data["next_questions"][0]["fact"] == data["missing_facts"][0]

@@ -23,12 +23,17 @@ def test_python_examples_run(tmp_path: Path) -> None:
 
 
 def test_family_mutual_aid_example_output_is_real(tmp_path: Path) -> None:
-    """The tour's example: a 兄弟姐妹 as of 2023-07-01 passes the 246号 rule (甘肃省就医费用报销“一件事”办事指南)."""
+    """The tour's example: a 兄弟姐妹 fails as of 2022-07-01 citing 111号 and passes as of 2023-07-01
+    (甘肃省就医费用报销“一件事”办事指南; 甘政办发〔2021〕111号; 甘医保函〔2023〕246号)."""
     script = tmp_path / "tour.py"
     script.write_text(blocks("python")[0], encoding="utf-8")
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout
-    assert "relative_in_scope_246 True gansu_2023_246" in out
-    assert "relative_in_scope_111" not in out  # not in force on 2023-07-01
+    lines = out.splitlines()
+    assert lines[0].startswith("2022-07-01 ineligible [('relative_in_scope_111', ")
+    assert "甘政办发〔2021〕111号" in lines[0]
+    assert lines[1] == "2023-07-01 eligible []"
+    assert lines[2].startswith("undetermined ")
+    assert lines[-1] == "2026-05-19"
 
 
 def test_setup_block_has_exactly_two_commands() -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ __all__ = [
     "load_calendar",
 ]
 
+_DATE = dt.date
 FIRST_YEAR = 2001
 PROVISIONAL_YEARS = 3
 DayKind = Literal["工作日", "周末", "法定节假日", "调休上班", "调休休息"]
@@ -99,18 +99,19 @@ class WorkingCalendar:
     strict: bool = False
     _base: int = field(init=False, repr=False)
     _working: bytearray = field(init=False, repr=False)
-    _rank: array[int] = field(init=False, repr=False)
-    _ordinals: array[int] = field(init=False, repr=False)
+    _rank: list[int] = field(init=False, repr=False)
+    _ordinals: list[int] = field(init=False, repr=False)
+    _dates: list[dt.date] = field(init=False, repr=False)
     _size: int = field(init=False, repr=False)
     _count: int = field(init=False, repr=False)
-    _official_ordinal: int = field(init=False, repr=False)
+    _official_k: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         base = self.first.toordinal()
         size = self.last.toordinal() - base + 1
         working = bytearray(size)
-        rank = array("i", bytes(4 * size))
-        ordinals = array("i")
+        rank = [0] * size
+        ordinals: list[int] = []
         count = 0
         for i in range(size):
             day = dt.date.fromordinal(base + i)
@@ -123,9 +124,12 @@ class WorkingCalendar:
         object.__setattr__(self, "_working", working)
         object.__setattr__(self, "_rank", rank)
         object.__setattr__(self, "_ordinals", ordinals)
+        object.__setattr__(self, "_dates", [dt.date.fromordinal(o) for o in ordinals])
         object.__setattr__(self, "_size", size)
         object.__setattr__(self, "_count", len(ordinals))
-        object.__setattr__(self, "_official_ordinal", self.official_until.toordinal())
+        # index of the last working day an official notice covers
+        official = self.official_until.toordinal() - base
+        object.__setattr__(self, "_official_k", rank[official] - 1 if 0 <= official < size else len(ordinals) - 1)
 
     def _compute_working(self, day: dt.date) -> bool:
         if day.weekday() >= 5:
@@ -193,15 +197,13 @@ class WorkingCalendar:
         >>> cal.add_working_days(dt.date(2026, 9, 28), 5)   # across National Day 2026
         datetime.date(2026, 10, 10)
         """
-        # Hot path, kept flat on purpose: two array lookups and one comparison.
-        if type(start) is dt.date and n > 0:
+        # Hot path, kept flat on purpose: two list lookups return a prebuilt date.
+        if type(start) is _DATE and n > 0:
             i = start.toordinal() - self._base
             if 0 <= i < self._size:
                 k = self._rank[i] + n - 1
-                if k < self._count:
-                    o = self._ordinals[k]
-                    if o <= self._official_ordinal or not self.strict:
-                        return dt.date.fromordinal(o)
+                if k < self._count and (k <= self._official_k or not self.strict):
+                    return self._dates[k]
         return self._add_working_days_checked(start, n)
 
     def _add_working_days_checked(self, start: dt.date, n: int) -> dt.date:
@@ -215,7 +217,7 @@ class WorkingCalendar:
         k = self._rank[i] + n - 1
         if k >= len(self._ordinals):
             raise CalendarRangeError(f"{n} working days after {start} is beyond the calendar (ends {self.last})")
-        due = dt.date.fromordinal(self._ordinals[k])
+        due = self._dates[k]
         self._guard(due)
         return due
 
