@@ -309,3 +309,43 @@ def test_interview_re_asks_on_a_bad_answer_and_stops_when_ineligible() -> None:
 def test_interview_with_too_few_answers_exits_cleanly() -> None:
     result = run_cli("interview", FMA, stdin="甘肃省\n")
     assert result.returncode != 0 and "input ended" in result.stderr
+
+
+def test_situation_material_and_substitute_conditions(rules_copy: Any) -> None:
+    """The mechanism behind `when:` (the sources themselves give no such conditions): a 情形 chosen by
+    the facts, a material left out when its condition is false, a substitute flagged while unknown."""
+    item = rules_copy / "items" / "chronic_disease_cross_province_settlement.yaml"
+    text = item.read_text(encoding="utf-8")
+    text = text.replace(
+        "situations:\n  - name: 跨省直接结算\n    materials:\n      - name: 参保人员有效身份证件\n",
+        "situations:\n"
+        "  - name: 跨省直接结算\n"
+        "    when: applicant.cross_region_filed\n"
+        "    materials:\n"
+        "      - name: 参保人员有效身份证件\n"
+        "        substitutes:\n"
+        "          - kind: 电子证照\n"
+        '            when: applicant.insured_province == "甘肃省"\n'
+        "      - name: 五种门诊慢特病费用跨省直接结算\n"
+        '        when: applicant.insurance_type == "职工医保"\n'
+        "  - name: 直接结算\n"
+        "    when: not applicant.cross_region_filed\n"
+        "    materials: []\n",
+    )
+    item.write_text(text, encoding="utf-8")
+    book = load_rulebook(rules_copy)
+    name = "五种门诊慢特病费用跨省直接结算"
+
+    unknown = book.checklist(name, {"applicant": {"cross_region_filed": True}})
+    assert unknown.situation == "跨省直接结算"
+    (identity, extra) = unknown.materials
+    assert identity.substitutes[0]["conditional"] is True and extra.conditional is True
+
+    known = book.checklist(name, {"applicant": {"cross_region_filed": True, "insured_province": "四川省",
+                                                "insurance_type": "城乡居民医保"}})
+    assert [m.name for m in known.materials] == ["参保人员有效身份证件"]
+    assert known.materials[0].substitutes == ()
+
+    assert book.checklist(name, {"applicant": {"cross_region_filed": False}}).situation == "直接结算"
+    with pytest.raises(SituationError, match="several 情形"):
+        book.checklist(name, {})
