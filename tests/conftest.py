@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import yibao_rules
 from yibao_rules import Rulebook
@@ -13,6 +14,18 @@ from yibao_rules import Rulebook
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "rules"
 SEEDS = REPO.parent / "shared" / "seeds"
+
+
+settings.register_profile("default", max_examples=200, deadline=None)
+settings.register_profile("slow", max_examples=2000, deadline=None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", help="Run the Hypothesis suites with many more examples.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.load_profile("slow" if config.getoption("--slow") else "default")
 
 
 @pytest.fixture(scope="session")

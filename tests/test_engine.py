@@ -341,8 +341,10 @@ def test_situation_material_and_substitute_conditions(rules_copy: Any) -> None:
     (identity, extra) = unknown.materials
     assert identity.substitutes[0]["conditional"] is True and extra.conditional is True
 
-    known = book.checklist(name, {"applicant": {"cross_region_filed": True, "insured_province": "四川省",
-                                                "insurance_type": "城乡居民医保"}})
+    known = book.checklist(
+        name,
+        {"applicant": {"cross_region_filed": True, "insured_province": "四川省", "insurance_type": "城乡居民医保"}},
+    )
     assert [m.name for m in known.materials] == ["参保人员有效身份证件"]
     assert known.materials[0].substitutes == ()
 

@@ -270,7 +270,11 @@ _ON_OPTION = click.option("--on", "on", help="Decide as of this date (YYYY-MM-DD
 @_FACTS_OPTION
 @_ON_OPTION
 @click.option(
-    "--engine", type=click.Choice(["native"]), default="native", show_default=True, help="Which evaluator decides."
+    "--engine",
+    type=click.Choice(["native", "durable"]),
+    default="native",
+    show_default=True,
+    help="Which evaluator decides: the native closures or the durable-rules Rete engine.",
 )
 @_RULES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
@@ -279,7 +283,13 @@ def evaluate(
 ) -> None:
     """Decide eligibility for ITEM from facts; exit 0 whatever the status."""
     book = _load(rules_dir)
-    decision = book.decide(item, _read_facts(facts_file), _parse_date(on, "--on") if on else None)
+    facts, day = _read_facts(facts_file), _parse_date(on, "--on") if on else None
+    if engine == "durable":
+        from yibao_rules.engines.durable import DurableEngine
+
+        decision = DurableEngine(book).decide(item, facts, day)
+    else:
+        decision = book.decide(item, facts, day)
     if as_json:
         _dump(decision.to_json())
         return

@@ -152,12 +152,13 @@ def decide(book: Rulebook, item: str, facts: Mapping[str, Any] | None = None, on
     it is checked against the vocabulary first (:class:`~yibao_rules.errors.FactsError`).
     """
     compiled = book.item(item)
-    day = _day(on)
+    day = decision_date(on)
     flat = book.vocabulary.normalise(facts or {})
     return _decide(book, compiled, flat, day)
 
 
-def _day(on: dt.date | None) -> dt.date:
+def decision_date(on: dt.date | None) -> dt.date:
+    """The decision date: ``on``, or today; a datetime or a string is refused."""
     if on is None:
         return dt.date.today()
     if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
@@ -176,13 +177,31 @@ def _decide(book: Rulebook, compiled: CompiledItem, flat: Mapping[str, Any], day
             "",
         )
         return Decision(model.name, model.id, day, "ineligible", (reason,), (), ())
+    steps = compiled.rules_in_force(day)
+    values = [step.evaluate(flat, day) for step in steps]
+    return build_decision(book, compiled, steps, values, flat, day, refine=True)
+
+
+def build_decision(
+    book: Rulebook,
+    compiled: CompiledItem,
+    steps: Sequence[RulePlan],
+    values: Sequence[Any],
+    flat: Mapping[str, Any],
+    day: dt.date,
+    *,
+    refine: bool,
+) -> Decision:
+    """A Decision from each rule's outcome (True, False or UNKNOWN), whichever engine found them.
+
+    With ``refine``, undetermined cases are settled by trying every value of the missing facts
+    when they have few combinations (see the module docstring).
+    """
+    model = compiled.model
     reasons: list[Reason] = []
-    open_rules: list[RulePlan] = []
+    open_steps: list[RulePlan] = []
     failed = False
-    for step in compiled.plan:
-        if (step.start is not None and day < step.start) or (step.end is not None and day > step.end):
-            continue
-        value = step.condition.evaluate(flat, day)
+    for step, value in zip(steps, values, strict=True):
         if value is True:
             reasons.append(step.passed)
         elif value is False:
@@ -193,18 +212,19 @@ def _decide(book: Rulebook, compiled: CompiledItem, flat: Mapping[str, Any], day
             reasons.append(
                 Reason(step.rule.id, "unknown", step.rule.message, step.citation, step.rule.condition, missing)
             )
-            open_rules.append(step)
+            open_steps.append(step)
     notes = () if compiled.plan else _NO_RULES
     if failed:
         return Decision(model.name, model.id, day, "ineligible", tuple(reasons), (), (), notes)
-    if not open_rules:
+    if not open_steps:
         return Decision(model.name, model.id, day, "eligible", tuple(reasons), (), (), notes)
-    settled = _enumerate(book, [step.condition for step in open_rules], flat, day)
+    conditions = [step.condition for step in open_steps]
+    settled = _enumerate(book, conditions, flat, day) if refine else None
     if settled is not None:
         status: Status = "eligible" if settled else "ineligible"
         note = "未知事实的所有可能取值都得出同一结论 (every value of the missing facts gives this answer)"
         return Decision(model.name, model.id, day, status, tuple(reasons), (), (), (*notes, note))
-    missing = _order_questions([step.condition for step in open_rules], flat)
+    missing = _order_questions(conditions, flat)
     questions = tuple(_question(book.vocabulary.facts[key]) for key in missing)
     return Decision(model.name, model.id, day, "undetermined", tuple(reasons), missing, questions, notes)
 
@@ -327,7 +347,7 @@ def checklist(
     """
     compiled = book.item(item)
     flat = book.vocabulary.normalise(facts or {})
-    return _checklist(compiled, flat, situation, _day(on))
+    return _checklist(compiled, flat, situation, decision_date(on))
 
 
 def _checklist(compiled: CompiledItem, flat: Mapping[str, Any], situation: str | None, day: dt.date) -> Checklist:
@@ -461,7 +481,7 @@ def bundle_report(
     """Each member's decision, one merged checklist (「相同的不重复提交」), and computed metrics
     next to the source's claims, with a warning wherever they differ."""
     loaded = book.bundle(key)
-    day = _day(on)
+    day = decision_date(on)
     flat = book.vocabulary.normalise(facts or {})
     decisions = tuple(_decide(book, book.items[m.item], flat, day) for m in loaded.model.members)
     materials, notes = merged_materials(book, loaded, flat, day)

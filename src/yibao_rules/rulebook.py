@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,10 @@ class RulePlan:
     passed: Any = field(repr=False)
     failed: Any = field(repr=False)
 
+    @property
+    def evaluate(self) -> Evaluator:
+        return self.condition.evaluate
+
 
 @dataclass(frozen=True)
 class CompiledItem:
@@ -53,6 +58,25 @@ class CompiledItem:
     conditions: Mapping[YamlPath, CompiledCondition] = field(repr=False)
     source: YamlDocument | None = field(default=None, repr=False, compare=False)
     plan: tuple[RulePlan, ...] = field(default=(), repr=False, compare=False)
+    _boundaries: list[int] = field(default_factory=list, repr=False, compare=False)
+    _versions: dict[int, tuple[RulePlan, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The rules in force only change on these days (an effective_from, or the day after
+        # an effective_to), so the set in force is looked up per interval, not recomputed.
+        days = {s.start.toordinal() for s in self.plan if s.start} | {s.end.toordinal() + 1 for s in self.plan if s.end}
+        self._boundaries.extend(sorted(days))
+
+    def rules_in_force(self, day: dt.date) -> tuple[RulePlan, ...]:
+        """The rule plan entries in force on ``day``, in file order."""
+        interval = bisect.bisect_right(self._boundaries, day.toordinal())
+        found = self._versions.get(interval)
+        if found is None:
+            found = tuple(
+                s for s in self.plan if (s.start is None or s.start <= day) and (s.end is None or day <= s.end)
+            )
+            self._versions[interval] = found
+        return found
 
     @property
     def id(self) -> str:
@@ -127,31 +151,23 @@ class Rulebook:
         >>> book.decide("职工医保个人账户家庭共济办理", facts, on=dt.date(2022, 7, 1)).status
         'ineligible'
         """
-        from yibao_rules.engine import decide
-
-        return decide(self, item, facts, on)
+        return _engine.decide(self, item, facts, on)
 
     def checklist(
         self, item: str, facts: Mapping[str, Any] | None = None, situation: str | None = None, on: dt.date | None = None
     ) -> Checklist:
         """The materials for one 情形 of ``item``, inherited materials expanded, each once."""
-        from yibao_rules.engine import checklist
-
-        return checklist(self, item, facts, situation, on)
+        return _engine.checklist(self, item, facts, situation, on)
 
     def bundle_report(
         self, bundle: str, facts: Mapping[str, Any] | None = None, on: dt.date | None = None
     ) -> BundleReport:
         """Members' decisions, the merged checklist, and computed metrics next to the claims."""
-        from yibao_rules.engine import bundle_report
-
-        return bundle_report(self, bundle, facts, on)
+        return _engine.bundle_report(self, bundle, facts, on)
 
     def deadline(self, item: str, submitted: dt.datetime | dt.date, **options: Any) -> DeadlineReport:
         """Receipt day and due dates of ``item`` for a submission (see :mod:`yibao_rules.deadlines`)."""
-        from yibao_rules.deadlines import item_deadlines
-
-        return item_deadlines(self, item, submitted, **options)
+        return _deadlines.item_deadlines(self, item, submitted, **options)
 
     def citation_text(self, ref_id: str, clause: str | None = None) -> str:
         """A human-readable citation: 《title》（document number）clause."""
@@ -165,3 +181,9 @@ def format_citation(c: Citation, clause: str | None = None) -> str:
     if clause:
         text += clause
     return text
+
+
+# The engine modules import this one for its types; importing them here, after every class
+# is defined, lets the methods above call them without an import statement per call.
+from yibao_rules import deadlines as _deadlines  # noqa: E402
+from yibao_rules import engine as _engine  # noqa: E402
