@@ -422,6 +422,42 @@ def _answer(kind: str, values: tuple[str, ...], text: str) -> Any:
     return text
 
 
+@cli.command()
+@click.argument("events", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--now", help="Observe the cases at this time (YYYY-MM-DDTHH:MM); default: the last event's time.")
+@click.option(
+    "--correction-alert-days",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Working days a 补正 request may stay open before an alert (an operational setting).",
+)
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def track(events: Path, now: str | None, correction_alert_days: int, rules_dir: Path | None, as_json: bool) -> None:
+    """Replay a JSON-lines event log; print each case's state and alerts."""
+    from yibao_rules.cases import replay
+
+    book = _load(rules_dir)
+    when = None
+    if now:
+        try:
+            when = dt.datetime.fromisoformat(now)
+        except ValueError:
+            raise click.BadParameter(f"{now!r} is not YYYY-MM-DDTHH:MM", param_hint="--now") from None
+    tracker = replay(book, events, when, correction_alert_days)
+    states = [c.to_json() for c in tracker.cases.values()]
+    if as_json:
+        _dump({"cases": states})
+        return
+    names = {"submitted": "已提交", "accepted": "已受理", "correcting": "补正中", "closed": "已办结"}
+    for c in states:
+        dues = "，".join(f"{b} {d}" for b, d in c["due"].items()) or "无固定截止日"
+        click.echo(f"{c['case']}  {c['item']}  {names[c['status']]}  受理 {c['received']}  截止：{dues}")
+        for a in c["alerts"]:
+            click.echo(f"  [{a['at']}] {a['kind']}：{a['message']}")
+
+
 def _parse_date(value: str, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
