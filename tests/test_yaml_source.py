@@ -105,3 +105,10 @@ def test_libyaml_path_locates_aliases_exactly(tmp_path: Path) -> None:
     assert doc is None and (problems[0].location.line, problems[0].location.col) == (2, 4)
     doc, problems = read(tmp_path, "名称: 甘肃省\n条件: 'x == 1'\n")
     assert doc is not None and str(doc.locate_in_scalar(("条件",), 5)) == "x.yaml:2:11"  # the "1" of x == 1
+
+
+def test_keys_are_always_text(tmp_path: Path) -> None:
+    """YAML 1.1 would make `on:` True and `1:` an int; rule-file keys are names."""
+    doc, problems = read(tmp_path, "on: 2023-01-01\nno: x\n1: y\n")
+    assert not problems and doc is not None
+    assert doc.data == {"on": __import__("datetime").date(2023, 1, 1), "no": "x", "1": "y"}

@@ -341,7 +341,7 @@ def _read_notices(calendar_dir: Path) -> list[CalendarNotice]:
         try:
             notices.append(CalendarNotice.model_validate(doc.data))
         except ValidationError as exc:
-            problems.extend(translate_validation_error(exc, doc))
+            problems.extend(translate_validation_error(exc, doc, CalendarNotice))
     if problems:
         raise RulebookError(problems)
     return notices

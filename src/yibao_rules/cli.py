@@ -458,6 +458,50 @@ def track(events: Path, now: str | None, correction_alert_days: int, rules_dir: 
             click.echo(f"  [{a['at']}] {a['kind']}：{a['message']}")
 
 
+@cli.command(name="test")
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="Only print failures and the summary.")
+def test_command(target: Path, rules_dir: Path | None, as_json: bool, quiet: bool) -> None:
+    """Run YAML scenario files (a file or a directory) against the rulebook; exit 1 on any failure."""
+    from yibao_rules.testing.scenarios import run_scenarios
+
+    book = _load(rules_dir)
+    try:
+        results = run_scenarios(book, target)
+    except RulebookError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(2)
+    failed = [r for r in results if not r.ok]
+    if as_json:
+        _dump(
+            {
+                "passed": len(results) - len(failed),
+                "failed": len(failed),
+                "results": [
+                    {
+                        "file": r.file,
+                        "line": r.line,
+                        "scenario": r.scenario,
+                        "case": r.case,
+                        "ok": r.ok,
+                        "failures": list(r.failures),
+                        "error": r.error,
+                    }
+                    for r in results
+                ],
+            }
+        )
+    else:
+        for r in results:
+            if not quiet or not r.ok:
+                click.echo(r.report())
+        click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        sys.exit(1)
+
+
 def _parse_date(value: str, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)

@@ -18,7 +18,9 @@ Layout of a rules directory::
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Callable, Collection, Iterable, Mapping
+import types
+import typing
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,7 +89,7 @@ class _Loader:
         try:
             return doc, model.model_validate(doc.data)
         except ValidationError as exc:
-            self.problems.extend(translate_validation_error(exc, doc))
+            self.problems.extend(translate_validation_error(exc, doc, model))
             return None
 
     def files(self, sub: str) -> list[Path]:
@@ -615,15 +617,59 @@ def _all_field_names() -> set[str]:
 _FIELD_NAMES = _all_field_names()
 
 
-def translate_validation_error(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
-    """Turn pydantic's errors into located problems in policy terms."""
+def translate_validation_error(
+    exc: ValidationError, doc: YamlDocument, model: type[BaseModel] | None = None
+) -> list[Problem]:
+    """Turn pydantic's errors into located problems in policy terms.
+
+    With ``model`` (the class validated), an unknown field is matched against the fields
+    allowed at that very place, so the suggestion is one that would be accepted there.
+    """
     problems = []
     for error in exc.errors(include_url=False):
         path = _document_path(doc, error["loc"])
         kind = error["type"]
+        if kind == "extra_forbidden" and model is not None:
+            allowed = _fields_at(model, [p for p in error["loc"][:-1] if isinstance(p, str | int)])
+            if allowed:
+                error = {**error, "ctx": {**error.get("ctx", {}), "allowed": allowed}}
         message = _message(kind, error, path)
         problems.append(doc.problem(path, message, key=kind == "extra_forbidden"))
     return problems
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The field names of the model reached by following ``loc`` from ``model``."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current, part)
+        if current is None:
+            return []
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
+def _unwrap(annotation: Any, part: str | int) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(str(part))
+        return _unwrap_optional(field.annotation) if field is not None else None
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple) and isinstance(part, int) and args:
+        return _unwrap_optional(args[0])
+    if origin is dict and len(args) == 2:
+        return _unwrap_optional(args[1])
+    return None
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    """``X | None`` (or ``Annotated[X, …]``) → ``X``; the first model of a union."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        return models[0] if models else (args[0] if args else annotation)
+    return annotation
 
 
 def _document_path(doc: YamlDocument, loc: Iterable[int | str]) -> YamlPath:
@@ -640,7 +686,7 @@ def _document_path(doc: YamlDocument, loc: Iterable[int | str]) -> YamlPath:
 _MESSAGES: dict[str, Callable[[dict[str, Any], YamlPath], str]] = {
     "extra_forbidden": lambda e, p: (
         f"未知的字段 (unknown field) '{p[-1] if p else e['loc'][-1]}'"
-        f"{did_you_mean(str(p[-1] if p else e['loc'][-1]), _FIELD_NAMES)}"
+        f"{did_you_mean(str(p[-1] if p else e['loc'][-1]), e.get('ctx', {}).get('allowed') or _FIELD_NAMES)}"
     ),
     "missing": lambda e, p: f"缺少必填字段 (missing required field) '{e['loc'][-1]}'",
     "literal_error": lambda e, p: (

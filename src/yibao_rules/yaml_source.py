@@ -4,6 +4,7 @@ PyYAML's own ``safe_load`` forgets positions and lets a later duplicate key sile
 overwrite an earlier one.  Here the file is *composed* into nodes (which keep their
 marks), and the nodes are turned into plain Python data by hand so that:
 
+* mapping keys are always text (``on:`` is the key "on", not ``True``);
 * every key and value keeps its ``line:col`` (looked up by its path, e.g.
   ``("situations", 0, "materials", 1, "name")``);
 * duplicate keys, aliases (``*ref``: the vehicle of "billion laughs" bombs), custom
@@ -12,7 +13,6 @@ marks), and the nodes are turned into plain Python data by hand so that:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,8 +243,8 @@ def _convert(node: Node, path: YamlPath, doc: YamlDocument, problems: list[Probl
         if node.tag != "tag:yaml.org,2002:map":
             problems.append(doc.problem(path, f"不支持的 YAML 标签 {node.tag!r} (tag not allowed)"))
             return None
-        result: dict[Any, Any] = {}
-        first_seen: dict[Any, Node] = {}
+        result: dict[str, Any] = {}
+        first_seen: dict[str, Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 problems.append(
@@ -254,10 +254,11 @@ def _convert(node: Node, path: YamlPath, doc: YamlDocument, problems: list[Probl
                     )
                 )
                 continue
-            key = _convert(key_node, (*path, "<key>"), doc, problems, depth + 1)
-            doc.values.pop((*path, "<key>"), None)
-            if not isinstance(key, str | int | bool | dt.date) or key is None:
-                key = key_node.value
+            # Keys are names, always text: YAML 1.1 would read `on:`/`no:` as booleans and `1:` as a number.
+            key: str = key_node.value
+            if key_node.tag not in _ALLOWED_SCALAR_TAGS:
+                problems.append(doc.problem(path, f"不支持的 YAML 标签 {key_node.tag!r} (tag not allowed)"))
+                continue
             child_path = (*path, key)
             if key in first_seen:
                 first = first_seen[key].start_mark
