@@ -458,6 +458,34 @@ def track(events: Path, now: str | None, correction_alert_days: int, rules_dir: 
             click.echo(f"  [{a['at']}] {a['kind']}：{a['message']}")
 
 
+@cli.command()
+@click.argument("old_rules", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("new_rules", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def diff(old_rules: Path, new_rules: Path, as_json: bool) -> None:
+    """What changes from OLD_RULES to NEW_RULES, and an applicant whose decision flips."""
+    from yibao_rules.diff import diff_rulebooks
+
+    result = diff_rulebooks(_load(old_rules), _load(new_rules))
+    if as_json:
+        _dump(result.to_json())
+        return
+    marks = {"added": "+", "removed": "-", "changed": "~"}
+    for c in result.changes:
+        click.echo(f"{marks[c.change]} {c.what}  {c.subject}: {c.detail}")
+    for f in result.flips:
+        facts = "；".join(f"{p}.{k}={v}" for p, kv in f.facts.items() for k, v in kv.items())
+        click.echo(f"! {f.item} 于 {f.on}：{_STATUS[f.old_status]} → {_STATUS[f.new_status]}")
+        click.echo(f"    申请人：{facts}")
+        click.echo(
+            f"    旧规则不通过：{'、'.join(f.old_failed) or '—'}；新规则不通过：{'、'.join(f.new_failed) or '—'}"
+        )
+    for name in result.unsearched:
+        click.echo(f"? {name}：条件涉及的事实类型无法穷举，未搜索申请人")
+    if not result.changes:
+        click.echo("没有变化 (no changes)")
+
+
 @cli.command(name="test")
 @click.argument("target", type=click.Path(exists=True, path_type=Path))
 @_RULES_OPTION
