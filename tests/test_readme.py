@@ -41,3 +41,12 @@ def test_setup_block_has_exactly_two_commands() -> None:
     assert text.splitlines()[0] == "# yibao-rules"
     setup = text.split("<!-- setup-commands", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
     assert setup.strip().splitlines() == ["pip install . && yibao-rules items", "pip install '.[test]' && pytest"]
+
+
+def test_scenario_example_passes(tmp_path: Path) -> None:
+    (yaml_block,) = [b for b in blocks("yaml") if "cases:" in b]
+    (tmp_path / "example.yaml").write_text(yaml_block, encoding="utf-8")
+    exe = Path(sys.executable).with_name("yibao-rules")
+    result = subprocess.run([str(exe), "test", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("2 passed, 0 failed")
