@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from yibao_rules import FactsError, UnknownItemError, load_rulebook
 from yibao_rules.engine import SituationError
+from yibao_rules.testing.strategies import fact_values, facts_for
 
 from .conftest import run_cli
 
@@ -113,53 +114,33 @@ def test_items_without_rules_are_eligible_with_a_note() -> None:
 
 # -- Hypothesis properties -------------------------------------------------------------------
 
-FACTS = BOOK.vocabulary.facts
-PROVINCES = ["甘肃省", "四川省", "620000", "陕西"]
-
-
-def value_for(key: str) -> st.SearchStrategy[Any]:
-    fact = FACTS[key]
-    if fact.kind == "bool":
-        return st.booleans()
-    if fact.kind == "enum":
-        return st.sampled_from(fact.values)
-    if fact.kind == "province":
-        return st.sampled_from(PROVINCES)
-    return st.sampled_from(["大冶市", "420281", "兰州市"]).filter(lambda v: v != "兰州市")
-
-
-fact_keys = sorted(k for k in FACTS if FACTS[k].kind in ("bool", "enum", "province", "admin_division"))
-partial_facts = st.dictionaries(st.sampled_from(fact_keys), st.none(), max_size=len(fact_keys)).flatmap(
-    lambda d: st.fixed_dictionaries({k: value_for(k) for k in d})
-)
 items_with_rules = sorted(i.id for i in BOOK.items.values() if i.model.eligibility)
 dates = st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2026, 12, 31))
 
 
-@given(st.sampled_from(items_with_rules), partial_facts, partial_facts, dates)
+@given(st.sampled_from(items_with_rules), st.data(), dates)
 @settings(max_examples=300, deadline=None)
-def test_adding_facts_never_unsettles_a_decision(
-    item: str, facts: dict[str, Any], more: dict[str, Any], on: dt.date
-) -> None:
+def test_adding_facts_never_unsettles_a_decision(item: str, data: st.DataObject, on: dt.date) -> None:
+    facts, more = data.draw(facts_for(BOOK, item)), data.draw(facts_for(BOOK, item))
     first = BOOK.decide(item, facts, on=on)
     second = BOOK.decide(item, {**more, **facts}, on=on)
     if first.status != "undetermined":
         assert second.status == first.status
 
 
-@given(st.sampled_from(items_with_rules), partial_facts, dates, st.data())
+@given(st.sampled_from(items_with_rules), dates, st.data())
 @settings(max_examples=300, deadline=None)
-def test_answering_every_missing_fact_settles_the_case(
-    item: str, facts: dict[str, Any], on: dt.date, data: st.DataObject
-) -> None:
+def test_answering_every_missing_fact_settles_the_case(item: str, on: dt.date, data: st.DataObject) -> None:
+    facts = data.draw(facts_for(BOOK, item))
     decision = BOOK.decide(item, facts, on=on)
-    answers = {k: data.draw(value_for(k)) for k in decision.missing_facts}
+    answers = {k: data.draw(fact_values(BOOK, k)) for k in decision.missing_facts}
     assert BOOK.decide(item, {**facts, **answers}, on=on).status != "undetermined"
 
 
-@given(st.sampled_from(items_with_rules), partial_facts, dates, st.randoms())
+@given(st.sampled_from(items_with_rules), st.data(), dates, st.randoms())
 @settings(max_examples=200, deadline=None)
-def test_decision_does_not_depend_on_key_order(item: str, facts: dict[str, Any], on: dt.date, rnd: Any) -> None:
+def test_decision_does_not_depend_on_key_order(item: str, data: st.DataObject, on: dt.date, rnd: Any) -> None:
+    facts = data.draw(facts_for(BOOK, item))
     keys = list(facts)
     rnd.shuffle(keys)
     assert BOOK.decide(item, {k: facts[k] for k in keys}, on=on) == BOOK.decide(item, facts, on=on)

@@ -38,6 +38,7 @@ from yibao_rules.calendar import WorkingCalendar, calendar_for
 from yibao_rules.deadlines import DeadlineReport, item_deadlines
 from yibao_rules.errors import YibaoError
 from yibao_rules.rulebook import Rulebook
+from yibao_rules.schema import BASIS_LABELS
 
 __all__ = ["Alert", "CaseError", "CaseState", "CaseTracker", "replay"]
 
@@ -279,7 +280,7 @@ class CaseTracker:
         due = dt.date.fromordinal(due_ordinal) if due_ordinal else None
         if any(a.kind == kind and a.basis == basis and a.due == due for a in state.alerts):
             return []
-        label = {"legal": "法定办结时限", "promised": "承诺办结时限", "stated": "办理时限"}.get(basis or "", "")
+        label = BASIS_LABELS.get(basis or "", "")
         message = {
             "approaching": f"{label}即将到期：{due} 截止，仅剩 1 个工作日",
             "due_today": f"{label}今日到期：{due}",

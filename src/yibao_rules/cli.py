@@ -19,7 +19,7 @@ import click
 from yibao_rules.errors import RulebookError, YibaoError
 from yibao_rules.loader import load_rulebook
 from yibao_rules.rulebook import CompiledItem, LoadedBundle, Rulebook
-from yibao_rules.schema import Bundle, Item, TimeLimit
+from yibao_rules.schema import BASIS_LABELS, Bundle, Item, TimeLimit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -189,7 +189,7 @@ def show(item: str, rules_dir: Path | None, as_json: bool) -> None:
 
 
 def _render_limit(limit: TimeLimit) -> str:
-    basis = {"legal": "法定办结时限", "promised": "承诺办结时限", "stated": "办理时限"}[limit.basis]
+    basis = BASIS_LABELS[limit.basis]
     scope = f"（{limit.situation}）" if limit.situation else ""
     when = f"（{limit.applies_when}）" if limit.applies_when else ""
     return f"{basis}{scope}：{limit.text}{when}"
@@ -628,7 +628,7 @@ def deadline(
         return
     click.echo(f"{report.item}  提交 {data['submitted']} → 受理 {data['received']}（{data['receipt_reason']}）")
     for d in report.deadlines:
-        basis = {"legal": "法定办结时限", "promised": "承诺办结时限", "stated": "办理时限"}[d.basis]
+        basis = BASIS_LABELS[d.basis]
         scope = f"［{d.situation}］" if d.situation else ""
         click.echo(f"  {basis}{scope} {d.text}：{d.due or '无固定截止日'} — {d.explanation}")
         for st in d.stages:

@@ -70,7 +70,6 @@ def load_rulebook(path: str | Path | None = None) -> Rulebook:
 class _Loader:
     root: Path
     problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
     failed: set[tuple[str, str]] = field(default_factory=set)
     documents: dict[str, YamlDocument] = field(default_factory=dict)
     cited: list[tuple[YamlDocument, BaseModel]] = field(default_factory=list)
@@ -198,7 +197,6 @@ class _Loader:
             jurisdictions={j.code: j for _, j in jurisdictions},
             sets={name: s for name, (_, s) in sets.items()},
             predicates=predicates,
-            warnings=tuple(self.warnings),
             documents=self.documents,
         )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yibao_rules.errors import Problem, SourceLocation, UnknownItemError, did_you_mean
+from yibao_rules.errors import SourceLocation, UnknownItemError, did_you_mean
 from yibao_rules.expr import Checked, Evaluator
 from yibao_rules.schema import Bundle, Citation, EligibilityRule, Item, Jurisdiction, NamedSet
 from yibao_rules.vocabulary import Vocabulary
@@ -120,7 +120,6 @@ class Rulebook:
     jurisdictions: Mapping[str, Jurisdiction]
     sets: Mapping[str, NamedSet]
     predicates: Mapping[str, CompiledCondition]
-    warnings: tuple[Problem, ...] = ()
     documents: Mapping[str, YamlDocument] = field(default_factory=dict, repr=False, compare=False)
 
     def item(self, key: str) -> CompiledItem:

@@ -262,6 +262,9 @@ class Stage(Model):
     after: str | None = None
 
 
+BASIS_LABELS = {"legal": "法定办结时限", "promised": "承诺办结时限", "stated": "办理时限"}
+
+
 class TimeLimit(Model):
     """A time limit exactly as the source states it.
 

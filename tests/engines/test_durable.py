@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from yibao_rules import Rulebook, load_rulebook
 from yibao_rules.engines.durable import DurableEngine, NotTranslatableError
+from yibao_rules.testing.strategies import facts_for
 
 from ..conftest import run_cli
 
@@ -21,28 +22,10 @@ ITEMS = sorted(BOOK.items)
 DATES = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2026, 12, 31))
 
 
-def values(key: str) -> st.SearchStrategy[Any]:
-    fact = BOOK.vocabulary.facts[key]
-    if fact.kind == "bool":
-        return st.booleans()
-    if fact.kind == "enum":
-        return st.sampled_from(fact.values)
-    if fact.kind == "province":
-        return st.sampled_from(BOOK.vocabulary.divisions.province_names())
-    if fact.kind == "admin_division":
-        return st.sampled_from(sorted(BOOK.vocabulary.divisions.by_code))
-    raise AssertionError(f"no strategy for {fact.kind}")
-
-
-def used_facts(item: str) -> list[str]:
-    return sorted(set().union(*(step.condition.facts for step in BOOK.items[item].plan)))
-
-
 @st.composite
 def complete_cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], dt.date]:
     item = draw(st.sampled_from(ITEMS))
-    facts = {key: draw(values(key)) for key in used_facts(item)}
-    return item, facts, draw(DATES)
+    return item, draw(facts_for(BOOK, item, complete=True)), draw(DATES)
 
 
 @given(complete_cases())
@@ -59,8 +42,7 @@ def test_engines_agree_on_complete_facts(case: tuple[str, dict[str, Any], dt.dat
 @given(st.sampled_from(ITEMS), st.data(), DATES)
 def test_with_unknown_facts_durable_is_kleene(item: str, data: st.DataObject, on: dt.date) -> None:
     """Missing facts: durable gives Kleene's answer, never contradicting the native engine."""
-    keys = data.draw(st.lists(st.sampled_from(used_facts(item) or ["applicant.insurance_type"]), unique=True))
-    facts = {k: data.draw(values(k)) for k in keys}
+    facts = data.draw(facts_for(BOOK, item))
     native, durable = BOOK.decide(item, facts, on), ENGINE.decide(item, facts, on)
     assert durable.status in (native.status, "undetermined")
     for d, n in zip(durable.reasons, native.reasons, strict=True):
