@@ -77,7 +77,7 @@ class YibaoError(Exception):
 
 
 class RulebookError(YibaoError):
-    """A rulebook could not be loaded. Holds every problem found, not just the first."""
+    """Rule files (or scenario files) could not be loaded. Holds every problem found, not just the first."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=lambda p: p.location))
@@ -85,7 +85,7 @@ class RulebookError(YibaoError):
 
     def render(self, *, brief: bool = False) -> str:
         count = len(self.problems)
-        head = f"规则库有 {count} 处问题 (rulebook has {count} problem{'s' if count != 1 else ''}):"
+        head = f"发现 {count} 处问题 ({count} problem{'s' if count != 1 else ''} found):"
         body = [p.brief() if brief else p.render() for p in self.problems]
         return "\n".join([head, *body])
 

@@ -88,3 +88,16 @@ def test_downstream_project_runs_the_plugin() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "10 passed" in result.stdout  # 2 scenario cases + 8 invariants
+
+
+def test_scenario_collection_can_be_switched_off(tmp_path: Path) -> None:
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "other.yaml").write_text("not: a scenario\n", encoding="utf-8")
+    run = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    collected = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert collected.returncode != 0  # collected, and reported as a malformed scenario file:
+    assert "other.yaml:1:1: 未知的字段 (unknown field) 'not'" in collected.stdout
+    assert "plugin.py" not in collected.stdout
+    (tmp_path / "pytest.ini").write_text("[pytest]\nyibao_scenarios = false\n", encoding="utf-8")
+    skipped = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert skipped.returncode == 5 and "no tests ran" in skipped.stdout

@@ -2,6 +2,8 @@
 
 * YAML files in a folder named ``scenarios`` are collected as scenario tests (see
   :mod:`yibao_rules.testing.scenarios`); a failure prints the file, line and each mismatch.
+  A project whose ``scenarios`` folders hold other YAML sets ``yibao_scenarios = false`` in its
+  pytest configuration.
 * ``--yibao-rulebook PATH`` selects the rulebook the scenarios run against (default: the one
   embedded in yibao-rules) and adds every invariant of :mod:`yibao_rules.testing.invariants`
   as a test of that rulebook.
@@ -29,6 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="rules directory to test: runs every yibao-rules invariant on it, and the YAML scenarios against it",
     )
+    parser.addini(
+        "yibao_scenarios",
+        type="bool",
+        default=True,
+        help="collect YAML files in folders named 'scenarios' as yibao-rules scenarios (default true)",
+    )
 
 
 def rulebook_for(config: pytest.Config) -> Rulebook:
@@ -42,6 +50,8 @@ def rulebook_for(config: pytest.Config) -> Rulebook:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if not parent.config.getini("yibao_scenarios"):
+        return None
     if file_path.suffix in (".yaml", ".yml") and file_path.parent.name == "scenarios":
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
@@ -49,9 +59,13 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
+        from yibao_rules.errors import RulebookError
         from yibao_rules.testing.scenarios import load_scenarios
 
-        (loaded,) = load_scenarios([self.path])
+        try:
+            (loaded,) = load_scenarios([self.path])
+        except RulebookError as exc:  # show the located problems, not the plugin's traceback
+            raise self.CollectError(exc.render()) from None
         for index, case in enumerate(loaded.model.cases):
             yield ScenarioItem.from_parent(self, name=case.name, loaded=loaded, index=index)
 
