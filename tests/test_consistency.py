@@ -72,14 +72,14 @@ def test_family_mutual_aid_dated_rules(rulebook: Rulebook) -> None:
 
     def failing(on: dt.date) -> list[str]:
         return [
-            rulebook.citation_text(rule.citation.ref, rule.citation.clause)
-            for rule, condition in item.rules()
-            if rule.in_force(on) and condition.evaluate(facts, on) is False
+            rulebook.citation_text(step.rule.citation.ref, step.rule.citation.clause)
+            for step in item.plan
+            if step.rule.in_force(on) and step.condition.evaluate(facts, on) is False
         ]
 
     assert failing(dt.date(2022, 7, 1)) == [
         "《甘肃省人民政府办公厅关于印发甘肃省职工基本医疗保险门诊共济保障实施办法的通知》（甘政办发〔2021〕111号）第十六条"
     ]
     assert failing(dt.date(2023, 7, 1)) == []
-    in_force_2023 = [r.id for r, _ in item.rules() if r.in_force(dt.date(2023, 7, 1))]
+    in_force_2023 = [step.rule.id for step in item.plan if step.rule.in_force(dt.date(2023, 7, 1))]
     assert "relative_in_scope_246" in in_force_2023 and "relative_in_scope_111" not in in_force_2023

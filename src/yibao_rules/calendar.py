@@ -100,7 +100,6 @@ class WorkingCalendar:
     _base: int = field(init=False, repr=False)
     _working: bytearray = field(init=False, repr=False)
     _rank: list[int] = field(init=False, repr=False)
-    _ordinals: list[int] = field(init=False, repr=False)
     _dates: list[dt.date] = field(init=False, repr=False)
     _size: int = field(init=False, repr=False)
     _count: int = field(init=False, repr=False)
@@ -111,25 +110,24 @@ class WorkingCalendar:
         size = self.last.toordinal() - base + 1
         working = bytearray(size)
         rank = [0] * size
-        ordinals: list[int] = []
+        dates: list[dt.date] = []
         count = 0
         for i in range(size):
             day = dt.date.fromordinal(base + i)
             if self._compute_working(day):
                 working[i] = 1
                 count += 1
-                ordinals.append(base + i)
+                dates.append(day)
             rank[i] = count
         object.__setattr__(self, "_base", base)
         object.__setattr__(self, "_working", working)
         object.__setattr__(self, "_rank", rank)
-        object.__setattr__(self, "_ordinals", ordinals)
-        object.__setattr__(self, "_dates", [dt.date.fromordinal(o) for o in ordinals])
+        object.__setattr__(self, "_dates", dates)
         object.__setattr__(self, "_size", size)
-        object.__setattr__(self, "_count", len(ordinals))
+        object.__setattr__(self, "_count", len(dates))
         # index of the last working day an official notice covers
         official = self.official_until.toordinal() - base
-        object.__setattr__(self, "_official_k", rank[official] - 1 if 0 <= official < size else len(ordinals) - 1)
+        object.__setattr__(self, "_official_k", rank[official] - 1 if 0 <= official < size else len(dates) - 1)
 
     def _compute_working(self, day: dt.date) -> bool:
         if day.weekday() >= 5:
@@ -215,7 +213,7 @@ class WorkingCalendar:
         if n == 0:
             return start
         k = self._rank[i] + n - 1
-        if k >= len(self._ordinals):
+        if k >= self._count:
             raise CalendarRangeError(f"{n} working days after {start} is beyond the calendar (ends {self.last})")
         due = self._dates[k]
         self._guard(due)

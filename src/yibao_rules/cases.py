@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 from yibao_rules.calendar import WorkingCalendar, calendar_for
 from yibao_rules.deadlines import DeadlineReport, item_deadlines
+from yibao_rules.engines.durable import not_handled_error
 from yibao_rules.errors import YibaoError
 from yibao_rules.rulebook import Rulebook
 from yibao_rules.schema import BASIS_LABELS
@@ -231,7 +232,7 @@ class CaseTracker:
                 self._raised.clear()
                 try:
                     self._lang.assert_fact(self._ruleset, fact)
-                except self._not_handled():
+                except not_handled_error():
                     continue
                 self._lang.retract_fact(self._ruleset, fact)
                 for _case, kind, basis, due in self._raised:
@@ -292,12 +293,6 @@ class CaseTracker:
         alert = Alert(state.case, kind, day, basis, due, message)  # type: ignore[arg-type]
         state.alerts.append(alert)
         return [alert]
-
-    def _not_handled(self) -> type[Exception]:
-        from durable.engine import MessageNotHandledException
-
-        not_handled: type[Exception] = MessageNotHandledException
-        return not_handled
 
 
 def _field(event: Mapping[str, Any], name: str, kind: type) -> Any:

@@ -75,11 +75,8 @@ class _Loader:
     cited: list[tuple[YamlDocument, BaseModel]] = field(default_factory=list)
 
     # -- files -------------------------------------------------------------------------
-    def display(self, file: Path) -> str:
-        return str(file)
-
     def read(self, file: Path, model: type[M]) -> tuple[YamlDocument, M] | None:
-        doc, problems = read_yaml(file, self.display(file))
+        doc, problems = read_yaml(file, str(file))
         self.problems.extend(problems)
         if doc is not None:
             self.documents[doc.path] = doc
@@ -99,7 +96,7 @@ class _Loader:
 
     def missing(self, name: str) -> None:
         self.problems.append(
-            Problem(SourceLocation(self.display(self.root / name), 1, 1), f"缺少文件 (required file {name} is missing)")
+            Problem(SourceLocation(str(self.root / name), 1, 1), f"缺少文件 (required file {name} is missing)")
         )
 
     def check_layout(self) -> None:
@@ -111,7 +108,7 @@ class _Loader:
             hint = did_you_mean(entry.name, [*_TOP_FILES, *_DIRS])
             self.problems.append(
                 Problem(
-                    SourceLocation(self.display(entry), 1, 1),
+                    SourceLocation(str(entry), 1, 1),
                     f"规则库中的未知文件或目录 (unexpected entry in the rules directory{hint}; "
                     f"expected: {', '.join(sorted(_TOP_FILES | _DIRS))})",
                 )

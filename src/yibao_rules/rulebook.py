@@ -86,12 +86,6 @@ class CompiledItem:
     def name(self) -> str:
         return self.model.name
 
-    def rules(self) -> list[tuple[EligibilityRule, CompiledCondition]]:
-        """Every eligibility rule with its compiled condition, in file order."""
-        return [
-            (rule, self.conditions[("eligibility", i, "condition")]) for i, rule in enumerate(self.model.eligibility)
-        ]
-
 
 @dataclass(frozen=True)
 class LoadedBundle:

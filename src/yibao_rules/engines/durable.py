@@ -56,6 +56,14 @@ class NotTranslatableError(YibaoError):
     """A condition uses something durable-rules cannot express in this translation."""
 
 
+def not_handled_error() -> type[Exception]:
+    """durable-rules' exception for a fact that no rule matched (imported late: durable is heavy)."""
+    from durable.engine import MessageNotHandledException
+
+    error: type[Exception] = MessageNotHandledException
+    return error
+
+
 def field_name(fact: str) -> str:
     """durable-rules field for a fact key (dots are not allowed in field names)."""
     return fact.replace(".", "__")
@@ -194,17 +202,11 @@ class DurableEngine:
             if version.name:
                 try:
                     self._lang.assert_fact(version.name, fact)
-                except self._not_handled():
+                except not_handled_error():
                     pass  # no rule matched: every rule is unknown
                 else:
                     self._lang.retract_fact(version.name, fact)
             return self._outcomes.pop(token)
-
-    def _not_handled(self) -> type[Exception]:
-        from durable.engine import MessageNotHandledException
-
-        not_handled: type[Exception] = MessageNotHandledException
-        return not_handled
 
     def _version(self, compiled: CompiledItem, steps: list[RulePlan]) -> _Version:
         key = (compiled.id, tuple(s.rule.id for s in steps))
