@@ -6,7 +6,6 @@
 '公共服务类（即办件）'
 """
 
-from yibao_rules.engine import BundleReport, Checklist, Decision
 from yibao_rules.errors import (
     ConditionError,
     FactsError,
@@ -16,13 +15,15 @@ from yibao_rules.errors import (
     UnknownItemError,
     YibaoError,
 )
-from yibao_rules.loader import default_rules_path, load_rulebook
-from yibao_rules.rulebook import Rulebook
+from yibao_rules.resources import default_rules_path
+from yibao_rules.results import BundleReport, Checklist, DeadlineReport, Decision
+from yibao_rules.rulebook import Rulebook, load_rulebook
 
 __all__ = [
     "BundleReport",
     "Checklist",
     "ConditionError",
+    "DeadlineReport",
     "Decision",
     "FactsError",
     "Problem",

@@ -32,7 +32,9 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from yibao_rules.errors import RulebookError, YibaoError
+from yibao_rules.resources import default_rules_path
 from yibao_rules.schema import CalendarNotice
+from yibao_rules.validation import translate_validation_error
 from yibao_rules.yaml_source import read_yaml
 
 __all__ = [
@@ -325,8 +327,6 @@ def load_calendar(calendar_dir: Path | None = None, *, provisional_years: int = 
 
 
 def _read_notices(calendar_dir: Path) -> list[CalendarNotice]:
-    from yibao_rules.loader import translate_validation_error
-
     notices: list[CalendarNotice] = []
     problems = []
     if not calendar_dir.is_dir():
@@ -348,8 +348,6 @@ def _read_notices(calendar_dir: Path) -> list[CalendarNotice]:
 @functools.cache
 def default_calendar() -> WorkingCalendar:
     """The calendar of the embedded rulebook (built once per process)."""
-    from yibao_rules.loader import default_rules_path
-
     return load_calendar(default_rules_path() / "calendar")
 
 

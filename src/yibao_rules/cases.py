@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from yibao_rules.calendar import WorkingCalendar, calendar_for
-from yibao_rules.deadlines import DeadlineReport, item_deadlines
+from yibao_rules.deadlines import item_deadlines
 from yibao_rules.engines.durable import not_handled_error
 from yibao_rules.errors import YibaoError
+from yibao_rules.results import DeadlineReport
 from yibao_rules.rulebook import Rulebook
 from yibao_rules.schema import BASIS_LABELS
 

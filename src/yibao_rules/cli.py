@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 import click
 
+from yibao_rules.compiled import CompiledItem, LoadedBundle
 from yibao_rules.errors import RulebookError, YibaoError
-from yibao_rules.loader import load_rulebook
-from yibao_rules.rulebook import CompiledItem, LoadedBundle, Rulebook
+from yibao_rules.rulebook import Rulebook, load_rulebook
 from yibao_rules.schema import BASIS_LABELS, Bundle, Item, TimeLimit
 
 F = TypeVar("F", bound=Callable[..., Any])

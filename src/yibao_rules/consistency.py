@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from yibao_rules.compiled import LoadedBundle
+from yibao_rules.engine import bundle_metrics, claim_warnings
 from yibao_rules.errors import Problem, SourceLocation
-from yibao_rules.rulebook import LoadedBundle, Rulebook
+from yibao_rules.rulebook import Rulebook
 from yibao_rules.yaml_source import YamlDocument, YamlPath
 
 __all__ = ["consistency_warnings"]
@@ -51,7 +53,6 @@ def consistency_warnings(book: Rulebook) -> list[Problem]:
 
 
 def _bundle_claims(book: Rulebook, bundle: LoadedBundle) -> list[Problem]:
-    from yibao_rules.engine import bundle_metrics, claim_warnings
 
     model = bundle.model
     metrics = bundle_metrics(book, bundle)

@@ -23,29 +23,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
-from yibao_rules.calendar import DayInfo, WorkingCalendar, calendar_for, describe
+from yibao_rules.calendar import WorkingCalendar, calendar_for
+from yibao_rules.compiled import CompiledRulebook
 from yibao_rules.errors import UnknownItemError, YibaoError
-from yibao_rules.rulebook import Rulebook
+from yibao_rules.results import Deadline, DeadlineReport, Pause, Receipt, StagePlan
 from yibao_rules.schema import Bundle, Item, OfficeHours, Stage, TimeLimit
 
 __all__ = ["Deadline", "DeadlineReport", "Receipt", "StagePlan", "add_days", "item_deadlines", "receive"]
 
-Pause = tuple[dt.date, dt.date]
-
 
 class DeadlineError(YibaoError):
     """A deadline question that cannot be answered as asked (e.g. a pause before receipt)."""
-
-
-@dataclass(frozen=True)
-class Receipt:
-    submitted: dt.datetime | dt.date
-    received: dt.date
-    reason: str
-    notes: tuple[str, ...] = ()
 
 
 def receive(submitted: dt.datetime | dt.date, calendar: WorkingCalendar, hours: OfficeHours | None) -> Receipt:
@@ -104,62 +93,6 @@ def add_days(calendar: WorkingCalendar, start: dt.date, kind: str, days: int, pa
     if kind == "natural_days":
         return calendar.add_natural_days(cursor, remaining)
     raise DeadlineError(f"cannot count days of kind {kind}")
-
-
-@dataclass(frozen=True)
-class StagePlan:
-    name: str
-    kind: str
-    days: int | None
-    start: dt.date | None
-    end: dt.date | None
-    counted: bool
-    optional: bool
-    text: str | None
-    actor: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "days": self.days,
-            "start": _iso(self.start),
-            "end": _iso(self.end),
-            "counted_in_time_limit": self.counted,
-            "optional": self.optional,
-            "text": self.text,
-            "actor": self.actor,
-        }
-
-
-@dataclass(frozen=True)
-class Deadline:
-    basis: str
-    kind: str
-    days: int | None
-    text: str
-    due: dt.date | None
-    situation: str | None
-    applies_when: str | None
-    excludes: tuple[str, ...]
-    stages: tuple[StagePlan, ...]
-    citation: str
-    explanation: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "basis": self.basis,
-            "kind": self.kind,
-            "days": self.days,
-            "text": self.text,
-            "due": _iso(self.due),
-            "situation": self.situation,
-            "applies_when": self.applies_when,
-            "excludes": list(self.excludes),
-            "stages": [s.to_json() for s in self.stages],
-            "citation": self.citation,
-            "explanation": self.explanation,
-        }
 
 
 def resolve(
@@ -228,47 +161,8 @@ def plan_stages(
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class DeadlineReport:
-    """Every time limit of an item resolved for one submission, with the reasons."""
-
-    item: str
-    item_id: str
-    receipt: Receipt
-    deadlines: tuple[Deadline, ...]
-    skipped: tuple[DayInfo, ...]
-    make_up_days: tuple[DayInfo, ...]
-    pauses: tuple[Pause, ...]
-    provisional: bool
-    notes: tuple[str, ...] = field(default=())
-
-    def due(self, basis: str) -> dt.date | None:
-        """The first due date of that basis (legal / promised / stated), if any."""
-        return next((d.due for d in self.deadlines if d.basis == basis and d.due is not None), None)
-
-    def to_json(self) -> dict[str, Any]:
-        staged = next((d for d in self.deadlines if d.stages), None)
-        return {
-            "item": self.item,
-            "item_id": self.item_id,
-            "submitted": self.receipt.submitted.isoformat(),
-            "received": self.receipt.received.isoformat(),
-            "receipt_reason": self.receipt.reason,
-            "legal_due": _iso(self.due("legal")),
-            "promised_due": _iso(self.due("promised")),
-            "stated_due": _iso(self.due("stated")),
-            "deadlines": [d.to_json() for d in self.deadlines],
-            "stages": [s.to_json() for s in staged.stages] if staged else [],
-            "pauses": [{"requested": a.isoformat(), "arrived": b.isoformat()} for a, b in self.pauses],
-            "skipped": describe(self.skipped),
-            "make_up_working_days": describe(self.make_up_days),
-            "provisional": self.provisional,
-            "notes": [*self.receipt.notes, *self.notes],
-        }
-
-
 def item_deadlines(
-    book: Rulebook,
+    book: CompiledRulebook,
     item: str,
     submitted: dt.datetime | dt.date,
     *,

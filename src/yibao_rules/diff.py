@@ -21,9 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from yibao_rules.compiled import CompiledItem
 from yibao_rules.expr.ast import Literal as Lit
 from yibao_rules.expr.ast import Name, walk
-from yibao_rules.rulebook import CompiledItem, Rulebook
+from yibao_rules.rulebook import Rulebook
 
 __all__ = ["Change", "Flip", "RulebookDiff", "diff_rulebooks"]
 

@@ -25,12 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from yibao_rules.compiled import CompiledCondition, CompiledItem, CompiledRulebook, LoadedBundle, RulePlan
 from yibao_rules.errors import FactsError, YibaoError, did_you_mean
 from yibao_rules.expr import UNKNOWN
-from yibao_rules.rulebook import CompiledCondition, CompiledItem, LoadedBundle, Rulebook, RulePlan
+from yibao_rules.results import BundleReport, Checklist, ChecklistEntry, Decision, Question, Reason, Status
 from yibao_rules.schema import Material, Situation
 from yibao_rules.vocabulary import Fact
 
@@ -47,7 +47,6 @@ __all__ = [
     "decide",
 ]
 
-Status = Literal["eligible", "ineligible", "undetermined"]
 ENUMERATION_LIMIT = 4096
 
 
@@ -55,97 +54,9 @@ class SituationError(YibaoError):
     """The 情形 asked for does not exist, or several apply and none was chosen."""
 
 
-@dataclass(frozen=True)
-class Reason:
-    """How one rule came out, and why."""
-
-    rule: str
-    outcome: Literal["passed", "failed", "unknown"]
-    message: str
-    citation: str
-    condition: str
-    missing_facts: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "outcome": self.outcome,
-            "message": self.message,
-            "citation": self.citation,
-            "condition": self.condition,
-            "missing_facts": list(self.missing_facts),
-        }
-
-
-@dataclass(frozen=True)
-class Question:
-    fact: str
-    question: str
-    label: str
-    type: str
-    values: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "fact": self.fact,
-            "question": self.question,
-            "label": self.label,
-            "type": self.type,
-            "values": list(self.values),
-        }
-
-
-@dataclass(frozen=True, init=False)
-class Decision:
-    """The answer for one item on one date, explained."""
-
-    item: str
-    item_id: str
-    on: dt.date
-    status: Status
-    reasons: tuple[Reason, ...]
-    missing_facts: tuple[str, ...]
-    next_questions: tuple[Question, ...]
-    notes: tuple[str, ...]
-
-    def __init__(
-        self,
-        item: str,
-        item_id: str,
-        on: dt.date,
-        status: Status,
-        reasons: tuple[Reason, ...],
-        missing_facts: tuple[str, ...],
-        next_questions: tuple[Question, ...],
-        notes: tuple[str, ...] = (),
-    ) -> None:
-        # A Decision is made once per call on the hot path; filling __dict__ directly costs a
-        # fifth of the frozen dataclass's guarded __setattr__ per field, and it stays frozen.
-        self.__dict__.update(
-            item=item,
-            item_id=item_id,
-            on=on,
-            status=status,
-            reasons=reasons,
-            missing_facts=missing_facts,
-            next_questions=next_questions,
-            notes=notes,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "item": self.item,
-            "item_id": self.item_id,
-            "on": self.on.isoformat(),
-            "status": self.status,
-            "reasons": [r.to_json() for r in self.reasons],
-            "missing_facts": list(self.missing_facts),
-            "next_questions": [q.to_json() for q in self.next_questions],
-            "notes": list(self.notes),
-        }
-
-
-def decide(book: Rulebook, item: str, facts: Mapping[str, Any] | None = None, on: dt.date | None = None) -> Decision:
+def decide(
+    book: CompiledRulebook, item: str, facts: Mapping[str, Any] | None = None, on: dt.date | None = None
+) -> Decision:
     """Decide eligibility for ``item`` (id or exact Chinese name) as of ``on`` (default: today).
 
     ``facts`` is nested by party (``{"applicant": {...}}``) or flat (``{"applicant.x": ...}``);
@@ -166,7 +77,7 @@ def decision_date(on: dt.date | None) -> dt.date:
     return on
 
 
-def _decide(book: Rulebook, compiled: CompiledItem, flat: Mapping[str, Any], day: dt.date) -> Decision:
+def _decide(book: CompiledRulebook, compiled: CompiledItem, flat: Mapping[str, Any], day: dt.date) -> Decision:
     model = compiled.model
     if (model.effective_from or model.effective_to) and not model.in_force(day):
         reason = Reason(
@@ -183,7 +94,7 @@ def _decide(book: Rulebook, compiled: CompiledItem, flat: Mapping[str, Any], day
 
 
 def build_decision(
-    book: Rulebook,
+    book: CompiledRulebook,
     compiled: CompiledItem,
     steps: Sequence[RulePlan],
     values: Sequence[Any],
@@ -246,7 +157,7 @@ def _order_questions(open_conditions: Sequence[CompiledCondition], flat: Mapping
     return tuple(ordered)
 
 
-def _domain(book: Rulebook, fact: Fact) -> tuple[Any, ...] | None:
+def _domain(book: CompiledRulebook, fact: Fact) -> tuple[Any, ...] | None:
     if fact.kind == "bool":
         return (True, False)
     if fact.kind == "enum":
@@ -257,7 +168,7 @@ def _domain(book: Rulebook, fact: Fact) -> tuple[Any, ...] | None:
 
 
 def _enumerate(
-    book: Rulebook, conditions: Sequence[CompiledCondition], flat: Mapping[str, Any], day: dt.date
+    book: CompiledRulebook, conditions: Sequence[CompiledCondition], flat: Mapping[str, Any], day: dt.date
 ) -> bool | None:
     """The common outcome of all open conditions over every value of the missing facts,
     or ``None`` if the outcome still depends on them (or there are too many combinations)."""
@@ -287,54 +198,8 @@ def _question(fact: Fact) -> Question:
 # -- checklists -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChecklistEntry:
-    name: str
-    required: bool
-    form: str | None
-    count: int | None
-    requirements: str | None
-    substitutes: tuple[dict[str, Any], ...]
-    situation: str
-    conditional: bool = False
-    members: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        data = {
-            "name": self.name,
-            "required": self.required,
-            "form": self.form,
-            "count": self.count,
-            "requirements": self.requirements,
-            "substitutes": list(self.substitutes),
-            "situation": self.situation,
-            "conditional": self.conditional,
-        }
-        if self.members:
-            data["members"] = list(self.members)
-        return data
-
-
-@dataclass(frozen=True)
-class Checklist:
-    item: str
-    item_id: str
-    situation: str | None
-    materials: tuple[ChecklistEntry, ...]
-    notes: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "item": self.item,
-            "item_id": self.item_id,
-            "situation": self.situation,
-            "materials": [m.to_json() for m in self.materials],
-            "notes": list(self.notes),
-        }
-
-
 def checklist(
-    book: Rulebook,
+    book: CompiledRulebook,
     item: str,
     facts: Mapping[str, Any] | None = None,
     situation: str | None = None,
@@ -448,35 +313,8 @@ def _entry(
 # -- bundles ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BundleReport:
-    bundle: str
-    bundle_id: str
-    members: tuple[Decision, ...]
-    materials: tuple[ChecklistEntry, ...]
-    metrics: Mapping[str, int | None]
-    claims: Mapping[str, Mapping[str, Any]]
-    warnings: tuple[str, ...]
-    notes: tuple[str, ...] = field(default=())
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "bundle": self.bundle,
-            "bundle_id": self.bundle_id,
-            "members": [
-                {"item": d.item, "item_id": d.item_id, "status": d.status, "missing_facts": list(d.missing_facts)}
-                for d in self.members
-            ],
-            "materials": [m.to_json() for m in self.materials],
-            "metrics": dict(self.metrics),
-            "claims": {k: dict(v) for k, v in self.claims.items()},
-            "warnings": list(self.warnings),
-            "notes": list(self.notes),
-        }
-
-
 def bundle_report(
-    book: Rulebook, key: str, facts: Mapping[str, Any] | None = None, on: dt.date | None = None
+    book: CompiledRulebook, key: str, facts: Mapping[str, Any] | None = None, on: dt.date | None = None
 ) -> BundleReport:
     """Each member's decision, one merged checklist (「相同的不重复提交」), and computed metrics
     next to the source's claims, with a warning wherever they differ."""
@@ -494,7 +332,7 @@ def bundle_report(
 
 
 def merged_materials(
-    book: Rulebook, loaded: LoadedBundle, flat: Mapping[str, Any] | None = None, day: dt.date | None = None
+    book: CompiledRulebook, loaded: LoadedBundle, flat: Mapping[str, Any] | None = None, day: dt.date | None = None
 ) -> tuple[tuple[ChecklistEntry, ...], tuple[str, ...]]:
     """Every member's materials, each distinct material once with the members that need it."""
     merged: dict[str, ChecklistEntry] = {}
@@ -526,7 +364,7 @@ def merged_materials(
 
 
 def bundle_metrics(
-    book: Rulebook, loaded: LoadedBundle, materials: Iterable[ChecklistEntry] | None = None
+    book: CompiledRulebook, loaded: LoadedBundle, materials: Iterable[ChecklistEntry] | None = None
 ) -> dict[str, int | None]:
     """What the rulebook's data gives for the metrics a bundle claims (``None``: not computable)."""
     entries = list(materials) if materials is not None else list(merged_materials(book, loaded)[0])

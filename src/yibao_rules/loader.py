@@ -17,10 +17,7 @@ Layout of a rules directory::
 
 from __future__ import annotations
 
-import importlib.resources
-import types
-import typing
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,13 +25,24 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from yibao_rules import schema as S
+from yibao_rules.compiled import (
+    CompiledCondition,
+    CompiledItem,
+    CompiledRulebook,
+    LoadedBundle,
+    RulePlan,
+    format_citation,
+)
 from yibao_rules.errors import ConditionError, Problem, RulebookError, SourceLocation, did_you_mean
 from yibao_rules.expr import Checked, Evaluator, Type, compile_expr, parse, typecheck
-from yibao_rules.rulebook import CompiledCondition, CompiledItem, LoadedBundle, Rulebook, RulePlan, format_citation
+from yibao_rules.expr import types as T
+from yibao_rules.resources import default_rules_path
+from yibao_rules.results import Reason
+from yibao_rules.validation import translate_validation_error
 from yibao_rules.vocabulary import AdminDivisions, Fact, Vocabulary
 from yibao_rules.yaml_source import YamlDocument, YamlPath, read_yaml
 
-__all__ = ["default_rules_path", "load_rulebook", "translate_validation_error"]
+__all__ = ["load_compiled"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -42,25 +50,13 @@ _TOP_FILES = {"facts.yaml", "citations.yaml"}
 _DIRS = {"items", "bundles", "eligibility", "jurisdictions", "calendar", "reference"}
 
 
-def default_rules_path() -> Path:
-    """The rulebook shipped inside the package (or, in a source checkout, ``./rules``)."""
-    packaged = Path(str(importlib.resources.files("yibao_rules") / "rules"))
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "rules"
-    if checkout.is_dir():
-        return checkout
-    raise FileNotFoundError("the embedded rulebook is missing from this installation of yibao-rules")
-
-
-def load_rulebook(path: str | Path | None = None) -> Rulebook:
+def load_compiled(path: str | Path | None = None) -> CompiledRulebook:
     """Load, validate and compile a rules directory (default: the embedded rulebook).
 
     Raises :class:`~yibao_rules.errors.RulebookError` listing every problem found.
 
-    >>> book = load_rulebook()
-    >>> book.item("职工医保个人账户家庭共济办理").id
-    'family_mutual_aid'
+    Most callers want :func:`yibao_rules.load_rulebook`, which wraps the result in the
+    :class:`~yibao_rules.rulebook.Rulebook` facade.
     """
     root = Path(path) if path is not None else default_rules_path()
     return _Loader(root).load()
@@ -115,7 +111,7 @@ class _Loader:
             )
 
     # -- the whole load ------------------------------------------------------------------
-    def load(self) -> Rulebook:
+    def load(self) -> CompiledRulebook:
         if not self.root.is_dir():
             raise RulebookError(
                 [Problem(SourceLocation(str(self.root), 1, 1), "规则目录不存在 (rules directory not found)")]
@@ -185,7 +181,7 @@ class _Loader:
 
         if self.problems:
             raise RulebookError(self.problems)
-        return Rulebook(
+        return CompiledRulebook(
             root=self.root,
             vocabulary=vocabulary,
             citations=citations or {},
@@ -435,8 +431,6 @@ def _plan(
     item: S.Item, conditions: Mapping[YamlPath, CompiledCondition], citations: Mapping[str, S.Citation]
 ) -> tuple[RulePlan, ...]:
     """Everything about an item's rules that does not depend on the facts, prepared once."""
-    from yibao_rules.engine import Reason
-
     plan = []
     for i, rule in enumerate(item.eligibility):
         cond = conditions.get(("eligibility", i, "condition"))
@@ -485,8 +479,6 @@ class _Scope:
         return self.vocabulary.facts.keys()
 
     def set_type(self, name: str) -> Type | None:
-        from yibao_rules.expr import types as T
-
         entry = self.raw_sets.get(name)
         if entry is None:
             return None
@@ -596,119 +588,3 @@ def _citation_refs(value: Any, path: YamlPath) -> Iterable[tuple[YamlPath, S.Cit
     elif isinstance(value, dict):
         for key, inner in value.items():
             yield from _citation_refs(inner, (*path, key))
-
-
-# -- pydantic errors → located problems --------------------------------------------------------
-
-
-def _all_field_names() -> set[str]:
-    names: set[str] = set()
-    for obj in vars(S).values():
-        if isinstance(obj, type) and issubclass(obj, BaseModel):
-            names.update(obj.model_fields)
-    return names
-
-
-_FIELD_NAMES = _all_field_names()
-
-
-def translate_validation_error(
-    exc: ValidationError, doc: YamlDocument, model: type[BaseModel] | None = None
-) -> list[Problem]:
-    """Turn pydantic's errors into located problems in policy terms.
-
-    With ``model`` (the class validated), an unknown field is matched against the fields
-    allowed at that very place, so the suggestion is one that would be accepted there.
-    """
-    problems = []
-    for error in exc.errors(include_url=False):
-        path = _document_path(doc, error["loc"])
-        kind = error["type"]
-        if kind == "extra_forbidden" and model is not None:
-            allowed = _fields_at(model, [p for p in error["loc"][:-1] if isinstance(p, str | int)])
-            if allowed:
-                error = {**error, "ctx": {**error.get("ctx", {}), "allowed": allowed}}
-        message = _message(kind, error, path)
-        problems.append(doc.problem(path, message, key=kind == "extra_forbidden"))
-    return problems
-
-
-def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
-    """The field names of the model reached by following ``loc`` from ``model``."""
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current, part)
-        if current is None:
-            return []
-    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
-
-
-def _unwrap(annotation: Any, part: str | int) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(str(part))
-        return _unwrap_optional(field.annotation) if field is not None else None
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    origin = typing.get_origin(annotation)
-    if origin in (list, tuple) and isinstance(part, int) and args:
-        return _unwrap_optional(args[0])
-    if origin is dict and len(args) == 2:
-        return _unwrap_optional(args[1])
-    return None
-
-
-def _unwrap_optional(annotation: Any) -> Any:
-    """``X | None`` (or ``Annotated[X, …]``) → ``X``; the first model of a union."""
-    while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-        return models[0] if models else (args[0] if args else annotation)
-    return annotation
-
-
-def _document_path(doc: YamlDocument, loc: Iterable[int | str]) -> YamlPath:
-    """Keep the parts of a pydantic location that are real keys/indexes of the document
-    (pydantic adds union and validator names in between)."""
-    path: YamlPath = ()
-    for part in loc:
-        candidate = (*path, part)
-        if candidate in doc.values or candidate in doc.keys:
-            path = candidate
-    return path
-
-
-_MESSAGES: dict[str, Callable[[dict[str, Any], YamlPath], str]] = {
-    "extra_forbidden": lambda e, p: (
-        f"未知的字段 (unknown field) '{p[-1] if p else e['loc'][-1]}'"
-        f"{did_you_mean(str(p[-1] if p else e['loc'][-1]), e.get('ctx', {}).get('allowed') or _FIELD_NAMES)}"
-    ),
-    "missing": lambda e, p: f"缺少必填字段 (missing required field) '{e['loc'][-1]}'",
-    "literal_error": lambda e, p: (
-        f"不是允许的值 (not an allowed value) {e['input']!r}"
-        f"{did_you_mean(str(e['input']), _literal_options(e))}; "
-        f"可选值 (expected): {e.get('ctx', {}).get('expected', '')}"
-    ),
-    "string_pattern_mismatch": lambda e, p: _pattern_message(e),
-}
-
-
-def _literal_options(error: Mapping[str, Any]) -> list[str]:
-    expected = str(error.get("ctx", {}).get("expected", ""))
-    return [part.strip().strip("'") for part in expected.replace(" or ", ",").split(",") if part.strip()]
-
-
-def _pattern_message(error: Mapping[str, Any]) -> str:
-    pattern = error.get("ctx", {}).get("pattern", "")
-    if pattern == r"^\d{6}$":
-        return f"{error['input']!r} 不是 6 位行政区划代码 (expected a 6-digit admin code such as 620000)"
-    return f"{error['input']!r} 必须是小写英文加下划线 (expected snake_case like 'family_mutual_aid')"
-
-
-def _message(kind: str, error: Mapping[str, Any], path: YamlPath) -> str:
-    maker = _MESSAGES.get(kind)
-    if maker is not None:
-        return maker(dict(error), path)
-    msg = str(error["msg"]).removeprefix("Value error, ")
-    where = ".".join(str(p) for p in error["loc"] if isinstance(p, str | int))
-    return f"{msg} (at '{where}')" if where else msg

@@ -1,140 +1,36 @@
-"""The loaded rulebook: validated models plus compiled conditions, looked up by id or name."""
+"""The Rulebook facade: a compiled rulebook with the engine's questions as methods.
+
+``load_rulebook()`` reads a rules directory (the loader), and the methods call the engine
+(:mod:`yibao_rules.engine`) and deadlines (:mod:`yibao_rules.deadlines`), which work on the
+compiled data below this module.
+"""
 
 from __future__ import annotations
 
-import bisect
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from yibao_rules.errors import SourceLocation, UnknownItemError, did_you_mean
-from yibao_rules.expr import Checked, Evaluator
-from yibao_rules.schema import Bundle, Citation, EligibilityRule, Item, Jurisdiction, NamedSet
-from yibao_rules.vocabulary import Vocabulary
-from yibao_rules.yaml_source import YamlDocument, YamlPath
+from yibao_rules import deadlines as _deadlines
+from yibao_rules import engine as _engine
+from yibao_rules.compiled import CompiledRulebook
+from yibao_rules.loader import load_compiled
+from yibao_rules.results import BundleReport, Checklist, DeadlineReport, Decision
 
-if TYPE_CHECKING:
-    from yibao_rules.deadlines import DeadlineReport
-    from yibao_rules.engine import BundleReport, Checklist, Decision
-
-__all__ = ["CompiledCondition", "CompiledItem", "LoadedBundle", "RulePlan", "Rulebook", "format_citation"]
+__all__ = ["Rulebook", "load_rulebook"]
 
 
-@dataclass(frozen=True)
-class CompiledCondition:
-    """A condition string, its checked tree and its closure, and where it was written."""
-
-    text: str
-    checked: Checked
-    evaluate: Evaluator = field(repr=False)
-    location: SourceLocation
-    facts: frozenset[str] = frozenset()
-    """Every fact the condition depends on, through named predicates too."""
-
-
-@dataclass(frozen=True)
-class RulePlan:
-    """One eligibility rule ready to evaluate: its closure, dates, and prepared reasons."""
-
-    rule: EligibilityRule
-    condition: CompiledCondition
-    citation: str
-    start: dt.date | None
-    end: dt.date | None
-    passed: Any = field(repr=False)
-    failed: Any = field(repr=False)
-
-    @property
-    def evaluate(self) -> Evaluator:
-        return self.condition.evaluate
-
-
-@dataclass(frozen=True)
-class CompiledItem:
-    model: Item
-    file: str
-    conditions: Mapping[YamlPath, CompiledCondition] = field(repr=False)
-    source: YamlDocument | None = field(default=None, repr=False, compare=False)
-    plan: tuple[RulePlan, ...] = field(default=(), repr=False, compare=False)
-    _boundaries: list[int] = field(default_factory=list, repr=False, compare=False)
-    _versions: dict[int, tuple[RulePlan, ...]] = field(default_factory=dict, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # The rules in force only change on these days (an effective_from, or the day after
-        # an effective_to), so the set in force is looked up per interval, not recomputed.
-        days = {s.start.toordinal() for s in self.plan if s.start} | {s.end.toordinal() + 1 for s in self.plan if s.end}
-        self._boundaries.extend(sorted(days))
-
-    def rules_in_force(self, day: dt.date) -> tuple[RulePlan, ...]:
-        """The rule plan entries in force on ``day``, in file order."""
-        interval = bisect.bisect_right(self._boundaries, day.toordinal())
-        found = self._versions.get(interval)
-        if found is None:
-            found = tuple(
-                s for s in self.plan if (s.start is None or s.start <= day) and (s.end is None or day <= s.end)
-            )
-            self._versions[interval] = found
-        return found
-
-    @property
-    def id(self) -> str:
-        return self.model.id
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-
-@dataclass(frozen=True)
-class LoadedBundle:
-    model: Bundle
-    file: str
-    source: YamlDocument | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def id(self) -> str:
-        return self.model.id
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-
-@dataclass(frozen=True)
-class Rulebook:
+@dataclasses.dataclass(frozen=True)
+class Rulebook(CompiledRulebook):
     """A validated, compiled set of rules. Build one with :func:`yibao_rules.load_rulebook`."""
 
-    root: Path
-    vocabulary: Vocabulary
-    citations: Mapping[str, Citation]
-    items: Mapping[str, CompiledItem]
-    bundles: Mapping[str, LoadedBundle]
-    jurisdictions: Mapping[str, Jurisdiction]
-    sets: Mapping[str, NamedSet]
-    predicates: Mapping[str, CompiledCondition]
-    documents: Mapping[str, YamlDocument] = field(default_factory=dict, repr=False, compare=False)
+    @classmethod
+    def of(cls, compiled: CompiledRulebook) -> Rulebook:
+        """The facade over an already compiled rulebook."""
+        return cls(**{f.name: getattr(compiled, f.name) for f in dataclasses.fields(CompiledRulebook)})
 
-    def item(self, key: str) -> CompiledItem:
-        """An item by its id or its exact Chinese name."""
-        found = self.items.get(key) or next((i for i in self.items.values() if i.name == key), None)
-        if found is None:
-            names = [*self.items, *(i.name for i in self.items.values())]
-            raise UnknownItemError(f"unknown item '{key}'{did_you_mean(key, names)}; `yibao-rules items` lists them")
-        return found
-
-    def bundle(self, key: str) -> LoadedBundle:
-        """A bundle (一件事 / 一事联办) by its id or its exact Chinese name."""
-        found = self.bundles.get(key) or next((b for b in self.bundles.values() if b.name == key), None)
-        if found is None:
-            names = [*self.bundles, *(b.name for b in self.bundles.values())]
-            raise UnknownItemError(
-                f"unknown bundle '{key}'{did_you_mean(key, names)}; `yibao-rules items --bundles` lists them"
-            )
-        return found
-
-    # -- the engine, as methods (see yibao_rules.engine and yibao_rules.deadlines) ------------
     def decide(self, item: str, facts: Mapping[str, Any] | None = None, on: dt.date | None = None) -> Decision:
         """Eligibility for ``item`` as of ``on`` (default today), with reasons and next questions.
 
@@ -162,21 +58,14 @@ class Rulebook:
         """Receipt day and due dates of ``item`` for a submission (see :mod:`yibao_rules.deadlines`)."""
         return _deadlines.item_deadlines(self, item, submitted, **options)
 
-    def citation_text(self, ref_id: str, clause: str | None = None) -> str:
-        """A human-readable citation: 《title》（document number）clause."""
-        return format_citation(self.citations[ref_id], clause)
 
+def load_rulebook(path: str | Path | None = None) -> Rulebook:
+    """Load, validate and compile a rules directory (default: the embedded rulebook).
 
-def format_citation(c: Citation, clause: str | None = None) -> str:
-    text = f"《{c.title}》"
-    if c.document_number:
-        text += f"（{c.document_number}）"
-    if clause:
-        text += clause
-    return text
+    Raises :class:`~yibao_rules.errors.RulebookError` listing every problem found.
 
-
-# The engine modules import this one for its types; importing them here, after every class
-# is defined, lets the methods above call them without an import statement per call.
-from yibao_rules import deadlines as _deadlines  # noqa: E402
-from yibao_rules import engine as _engine  # noqa: E402
+    >>> book = load_rulebook()
+    >>> book.item("职工医保个人账户家庭共济办理").id
+    'family_mutual_aid'
+    """
+    return Rulebook.of(load_compiled(path))

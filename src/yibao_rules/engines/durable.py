@@ -38,11 +38,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from yibao_rules.engine import Decision, build_decision, decision_date
+from yibao_rules.compiled import CompiledItem, RulePlan
+from yibao_rules.engine import build_decision, decision_date
 from yibao_rules.errors import YibaoError
 from yibao_rules.expr import UNKNOWN
 from yibao_rules.expr.ast import BoolOp, Compare, Expr, ListLit, Literal, Member, Name, Not
-from yibao_rules.rulebook import CompiledItem, Rulebook, RulePlan
+from yibao_rules.results import Decision
+from yibao_rules.rulebook import Rulebook
 
 __all__ = ["DurableEngine", "NotTranslatableError"]
 

@@ -42,7 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def rulebook_for(config: pytest.Config) -> Rulebook:
     """The rulebook under test, loaded once per session."""
     if _BOOK not in config.stash:
-        from yibao_rules.loader import load_rulebook
+        from yibao_rules.rulebook import load_rulebook
 
         path = config.getoption("--yibao-rulebook")
         config.stash[_BOOK] = load_rulebook(Path(path) if path else None)

@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from yibao_rules.errors import Problem, RulebookError, SourceLocation, YibaoError
 from yibao_rules.rulebook import Rulebook
+from yibao_rules.validation import translate_validation_error
 from yibao_rules.yaml_source import YamlDocument, read_yaml
 
 __all__ = ["CaseResult", "ScenarioFile", "load_scenarios", "run_case", "run_scenarios"]
@@ -111,7 +112,6 @@ class LoadedScenarios:
 
 def load_scenarios(paths: Iterable[Path]) -> list[LoadedScenarios]:
     """Read scenario files; all problems are reported together as a RulebookError."""
-    from yibao_rules.loader import translate_validation_error
 
     loaded: list[LoadedScenarios] = []
     problems: list[Problem] = []

@@ -1,0 +1,159 @@
+"""The compiled rulebook: validated models plus compiled conditions, looked up by id or name.
+
+The loader builds these; the engine and deadlines compute on them. Nothing here knows the
+engine: :class:`yibao_rules.rulebook.Rulebook` adds the friendly methods on top.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yibao_rules.errors import SourceLocation, UnknownItemError, did_you_mean
+from yibao_rules.expr import Checked, Evaluator
+from yibao_rules.schema import Bundle, Citation, EligibilityRule, Item, Jurisdiction, NamedSet
+from yibao_rules.vocabulary import Vocabulary
+from yibao_rules.yaml_source import YamlDocument, YamlPath
+
+__all__ = [
+    "CompiledCondition",
+    "CompiledItem",
+    "CompiledRulebook",
+    "LoadedBundle",
+    "RulePlan",
+    "format_citation",
+]
+
+
+@dataclass(frozen=True)
+class CompiledCondition:
+    """A condition string, its checked tree and its closure, and where it was written."""
+
+    text: str
+    checked: Checked
+    evaluate: Evaluator = field(repr=False)
+    location: SourceLocation
+    facts: frozenset[str] = frozenset()
+    """Every fact the condition depends on, through named predicates too."""
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """One eligibility rule ready to evaluate: its closure, dates, and prepared reasons."""
+
+    rule: EligibilityRule
+    condition: CompiledCondition
+    citation: str
+    start: dt.date | None
+    end: dt.date | None
+    passed: Any = field(repr=False)
+    failed: Any = field(repr=False)
+
+    @property
+    def evaluate(self) -> Evaluator:
+        return self.condition.evaluate
+
+
+@dataclass(frozen=True)
+class CompiledItem:
+    model: Item
+    file: str
+    conditions: Mapping[YamlPath, CompiledCondition] = field(repr=False)
+    source: YamlDocument | None = field(default=None, repr=False, compare=False)
+    plan: tuple[RulePlan, ...] = field(default=(), repr=False, compare=False)
+    _boundaries: list[int] = field(default_factory=list, repr=False, compare=False)
+    _versions: dict[int, tuple[RulePlan, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The rules in force only change on these days (an effective_from, or the day after
+        # an effective_to), so the set in force is looked up per interval, not recomputed.
+        days = {s.start.toordinal() for s in self.plan if s.start} | {s.end.toordinal() + 1 for s in self.plan if s.end}
+        self._boundaries.extend(sorted(days))
+
+    def rules_in_force(self, day: dt.date) -> tuple[RulePlan, ...]:
+        """The rule plan entries in force on ``day``, in file order."""
+        interval = bisect.bisect_right(self._boundaries, day.toordinal())
+        found = self._versions.get(interval)
+        if found is None:
+            found = tuple(
+                s for s in self.plan if (s.start is None or s.start <= day) and (s.end is None or day <= s.end)
+            )
+            self._versions[interval] = found
+        return found
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+
+@dataclass(frozen=True)
+class LoadedBundle:
+    model: Bundle
+    file: str
+    source: YamlDocument | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+
+@dataclass(frozen=True)
+class CompiledRulebook:
+    """A validated, compiled set of rules: what the loader produces and the engine reads."""
+
+    root: Path
+    vocabulary: Vocabulary
+    citations: Mapping[str, Citation]
+    items: Mapping[str, CompiledItem]
+    bundles: Mapping[str, LoadedBundle]
+    jurisdictions: Mapping[str, Jurisdiction]
+    sets: Mapping[str, NamedSet]
+    predicates: Mapping[str, CompiledCondition]
+    documents: Mapping[str, YamlDocument] = field(default_factory=dict, repr=False, compare=False)
+
+    def item(self, key: str) -> CompiledItem:
+        """An item by its id or its exact Chinese name."""
+        if not isinstance(key, str):
+            raise UnknownItemError(f"an item is named by its id or Chinese name (text), not {type(key).__name__}")
+        found = self.items.get(key) or next((i for i in self.items.values() if i.name == key), None)
+        if found is None:
+            names = [*self.items, *(i.name for i in self.items.values())]
+            raise UnknownItemError(f"unknown item '{key}'{did_you_mean(key, names)}; `yibao-rules items` lists them")
+        return found
+
+    def bundle(self, key: str) -> LoadedBundle:
+        """A bundle (一件事 / 一事联办) by its id or its exact Chinese name."""
+        if not isinstance(key, str):
+            raise UnknownItemError(f"a bundle is named by its id or Chinese name (text), not {type(key).__name__}")
+        found = self.bundles.get(key) or next((b for b in self.bundles.values() if b.name == key), None)
+        if found is None:
+            names = [*self.bundles, *(b.name for b in self.bundles.values())]
+            raise UnknownItemError(
+                f"unknown bundle '{key}'{did_you_mean(key, names)}; `yibao-rules items --bundles` lists them"
+            )
+        return found
+
+    def citation_text(self, ref_id: str, clause: str | None = None) -> str:
+        """A human-readable citation: 《title》（document number）clause."""
+        return format_citation(self.citations[ref_id], clause)
+
+
+def format_citation(c: Citation, clause: str | None = None) -> str:
+    text = f"《{c.title}》"
+    if c.document_number:
+        text += f"（{c.document_number}）"
+    if clause:
+        text += clause
+    return text
