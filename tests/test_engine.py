@@ -107,9 +107,28 @@ def test_enumeration_settles_what_kleene_logic_cannot(tmp_path: Any, rules_copy:
     assert decision.status == "eligible" and decision.missing_facts == ()
 
 
-def test_items_without_rules_are_eligible_with_a_note() -> None:
-    decision = BOOK.decide("门诊费用报销", {}, on=AFTER)
-    assert decision.status == "eligible" and decision.reasons == () and decision.notes
+def test_an_item_without_rules_is_never_eligible(rules_copy: Any) -> None:
+    """`eligible` is never given for lack of rules: with none in force the answer is undetermined."""
+    item = rules_copy / "items" / "chronic_disease_cross_province_settlement.yaml"
+    text = item.read_text(encoding="utf-8")
+    start, end = text.index("eligibility:"), text.index("situations:")
+    item.write_text(text[:start] + text[end:], encoding="utf-8")
+    decision = load_rulebook(rules_copy).decide("五种门诊慢特病费用跨省直接结算", {}, on=AFTER)
+    assert decision.status == "undetermined" and decision.reasons == ()
+    assert any("never eligible for lack of rules" in n for n in decision.notes)
+
+
+def test_a_date_with_no_rule_in_force_is_undetermined(rules_copy: Any) -> None:
+    item = rules_copy / "items" / "chronic_disease_cross_province_settlement.yaml"
+    text = item.read_text(encoding="utf-8")
+    text = text.replace(
+        "    condition: applicant.cross_region_filed\n",
+        "    condition: applicant.cross_region_filed\n    effective_from: 2030-01-01\n",
+    )
+    item.write_text(text, encoding="utf-8")
+    book = load_rulebook(rules_copy)
+    facts = {"applicant": {"cross_region_filed": True}}
+    assert book.decide("五种门诊慢特病费用跨省直接结算", facts, on=AFTER).status == "undetermined"
 
 
 # -- Hypothesis properties -------------------------------------------------------------------
@@ -214,7 +233,7 @@ def test_bundle_checklist_is_a_subset_of_the_members_union() -> None:
         (lambda: BOOK.decide(FMA, {"applicant": {"insured_province": 62}}), FactsError, "not a province"),
         (lambda: BOOK.decide(FMA, {}, on="2023-01-01"), FactsError, "must be a date"),  # type: ignore[arg-type]
         (lambda: BOOK.checklist("门诊费用报销", situation="普通门珍"), SituationError, "did you mean '普通门诊'?"),
-        (lambda: BOOK.checklist("住院费用报销"), SituationError, "several 情形"),
+        (lambda: BOOK.checklist(FMA, situation="意外伤害就医"), SituationError, "has no 情形"),
         (lambda: BOOK.bundle_report("就医一件事"), UnknownItemError, "unknown bundle"),
     ],
 )
@@ -330,5 +349,6 @@ def test_situation_material_and_substitute_conditions(rules_copy: Any) -> None:
     assert known.materials[0].substitutes == ()
 
     assert book.checklist(name, {"applicant": {"cross_region_filed": False}}).situation == "直接结算"
-    with pytest.raises(SituationError, match="several 情形"):
-        book.checklist(name, {})
+    undecided = book.checklist(name, {})
+    assert undecided.situation is None and undecided.materials == ()
+    assert [q.fact for q in undecided.next_questions] == ["applicant.cross_region_filed"]

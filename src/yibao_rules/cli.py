@@ -18,6 +18,7 @@ import click
 
 from yibao_rules.compiled import CompiledItem, LoadedBundle
 from yibao_rules.errors import RulebookError, YibaoError
+from yibao_rules.render import render_notice
 from yibao_rules.rulebook import Rulebook, load_rulebook
 from yibao_rules.schema import BASIS_LABELS, Bundle, Item, TimeLimit
 
@@ -691,6 +692,85 @@ def calendar(month: str, rules_dir: Path | None, as_json: bool) -> None:
     for d in days:
         if d.kind in ("法定节假日", "调休休息", "调休上班"):
             click.echo(f"  {d.date}：{d.reason()}")
+
+
+# -- 一次告知: screening and the 一次性告知单 ------------------------------------------------------
+
+
+@cli.command(name="screen")
+@_FACTS_OPTION
+@_ON_OPTION
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def screen_command(facts_file: str | None, on: str | None, rules_dir: Path | None, as_json: bool) -> None:
+    """Every item and bundle for one applicant: eligible, undetermined (with the next question), ineligible."""
+    book = _load(rules_dir)
+    result = book.screen(_read_facts(facts_file), _parse_date(on, "--on") if on else None)
+    if as_json:
+        _dump(result.to_json())
+        return
+    click.echo(
+        f"一次告知（{result.on}）：可办理 {len(result.eligible)} 项，尚需确认 {len(result.undetermined)} 项，"
+        f"不符合 {len(result.ineligible)} 项"
+    )
+    for title, entries in (
+        ("可以办理 (eligible)", result.eligible),
+        ("尚需确认 (undetermined)", result.undetermined),
+        ("不符合受理条件 (ineligible)", result.ineligible),
+    ):
+        if entries:
+            click.echo(f"\n{title}：")
+        for e in entries:
+            kind = "［一件事］" if e.kind == "bundle" else ""
+            click.echo(f"  · {kind}{e.item} [{e.item_id}]")
+            if e.next_question is not None and e.status == "undetermined":
+                click.echo(f"      下一问：{e.next_question.question}")
+            for f in e.failed if e.status == "ineligible" else ():
+                click.echo(f"      ✗ {f.rule}：{f.message} — {f.citation}")
+    if result.next_question is not None:
+        click.echo(f"\n最该先问的问题（可确定 {result.settles} 项）：{result.next_question.question}")
+
+
+@cli.command(name="notice")
+@click.argument("item")
+@_FACTS_OPTION
+@click.option("--situation", help="The 情形 (by its exact name); default: chosen from the facts.")
+@click.option("--submitted", help="Submission time YYYY-MM-DDTHH:MM (or a date): adds the due date.")
+@_ON_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default="text", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="The notice's data as JSON instead of a document.")
+def notice_command(
+    item: str,
+    facts_file: str | None,
+    situation: str | None,
+    submitted: str | None,
+    on: str | None,
+    fmt: str,
+    out: Path | None,
+    rules_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """The 一次性告知单 of ITEM: qualification, materials, channels, time limit, citations."""
+    book = _load(rules_dir)
+    when = _parse_submitted(submitted) if submitted else None
+    result = book.notice(item, _read_facts(facts_file), situation, when, _parse_date(on, "--on") if on else None)
+    text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n" if as_json else render_notice(result, fmt)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {out}: {exc.strerror}", param_hint="--out") from None
+
+
+def _parse_submitted(value: str) -> dt.datetime | dt.date:
+    try:
+        return dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not YYYY-MM-DDTHH:MM", param_hint="--submitted") from None
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from yibao_rules.errors import SourceLocation, UnknownItemError, did_you_mean
 from yibao_rules.expr import Checked, Evaluator
-from yibao_rules.schema import Bundle, Citation, EligibilityRule, Item, Jurisdiction, NamedSet
+from yibao_rules.schema import Bundle, Citation, CitationRef, EligibilityRule, Item, Jurisdiction, NamedSet
 from yibao_rules.vocabulary import Vocabulary
 from yibao_rules.yaml_source import YamlDocument, YamlPath
 
@@ -25,6 +25,7 @@ __all__ = [
     "CompiledRulebook",
     "LoadedBundle",
     "RulePlan",
+    "citation_label",
     "format_citation",
 ]
 
@@ -149,6 +150,10 @@ class CompiledRulebook:
         """A human-readable citation: 《title》（document number）clause."""
         return format_citation(self.citations[ref_id], clause)
 
+    def cite(self, ref: CitationRef) -> str:
+        """A citation reference as text, with its clause and section: 《title》（number）第十六条."""
+        return citation_label(self.citations[ref.ref], ref)
+
 
 def format_citation(c: Citation, clause: str | None = None) -> str:
     text = f"《{c.title}》"
@@ -157,3 +162,8 @@ def format_citation(c: Citation, clause: str | None = None) -> str:
     if clause:
         text += clause
     return text
+
+
+def citation_label(c: Citation, ref: CitationRef) -> str:
+    """The citation with the clause and section that ``ref`` points at."""
+    return format_citation(c, " ".join(part for part in (ref.clause, ref.section) if part) or None)

@@ -16,8 +16,10 @@ province), every combination is tried: if all give the same outcome the case is 
 come first: rules needing one more answer before rules needing two, and a fact that
 several open rules need before one that only one needs.
 
-**An item with no eligibility rules** is ``eligible`` with a note: nothing in the
-rulebook excludes anyone, because the source lists service objects but no conditions.
+**No rules, no answer.** An item with no eligibility rules in force on the decision date
+is ``undetermined`` with a note: ``eligible`` is never given for lack of rules.
+
+**情形** are chosen from the facts (see :func:`checklist`).
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ __all__ = [
     "Reason",
     "bundle_report",
     "checklist",
+    "checklist_compiled",
     "decide",
+    "decide_compiled",
+    "decision_date",
+    "fact_domain",
+    "questions_for",
 ]
 
 ENUMERATION_LIMIT = 4096
@@ -65,7 +72,7 @@ def decide(
     compiled = book.item(item)
     day = decision_date(on)
     flat = book.vocabulary.normalise(facts or {})
-    return _decide(book, compiled, flat, day)
+    return decide_compiled(book, compiled, flat, day)
 
 
 def decision_date(on: dt.date | None) -> dt.date:
@@ -77,14 +84,15 @@ def decision_date(on: dt.date | None) -> dt.date:
     return on
 
 
-def _decide(book: CompiledRulebook, compiled: CompiledItem, flat: Mapping[str, Any], day: dt.date) -> Decision:
+def decide_compiled(book: CompiledRulebook, compiled: CompiledItem, flat: Mapping[str, Any], day: dt.date) -> Decision:
+    """:func:`decide` for an item already looked up and facts already normalised."""
     model = compiled.model
     if (model.effective_from or model.effective_to) and not model.in_force(day):
         reason = Reason(
             "item_in_force",
             "failed",
             f"事项在 {day} 不在有效期内 (the item is not in force on {day})",
-            book.citation_text(model.source.ref),
+            book.cite(model.source),
             "",
         )
         return Decision(model.name, model.id, day, "ineligible", (reason,), (), ())
@@ -124,7 +132,9 @@ def build_decision(
                 Reason(step.rule.id, "unknown", step.rule.message, step.citation, step.rule.condition, missing)
             )
             open_steps.append(step)
-    notes = () if compiled.plan else _NO_RULES
+    if not steps:
+        return Decision(model.name, model.id, day, "undetermined", (), (), (), _NO_RULES)
+    notes: tuple[str, ...] = ()
     if failed:
         return Decision(model.name, model.id, day, "ineligible", tuple(reasons), (), (), notes)
     if not open_steps:
@@ -136,11 +146,14 @@ def build_decision(
         note = "未知事实的所有可能取值都得出同一结论 (every value of the missing facts gives this answer)"
         return Decision(model.name, model.id, day, status, tuple(reasons), (), (), (*notes, note))
     missing = _order_questions(conditions, flat)
-    questions = tuple(_question(book.vocabulary.facts[key]) for key in missing)
+    questions = questions_for(book, missing)
     return Decision(model.name, model.id, day, "undetermined", tuple(reasons), missing, questions, notes)
 
 
-_NO_RULES = ("本事项在规则库中没有受理条件：来源只列出服务对象 (no eligibility rules are encoded for this item)",)
+_NO_RULES = (
+    "本事项在该日期没有生效的受理条件，无法判断 (no eligibility rules in force for this item on this date: "
+    "undetermined, never eligible for lack of rules)",
+)
 
 
 def _order_questions(open_conditions: Sequence[CompiledCondition], flat: Mapping[str, Any]) -> tuple[str, ...]:
@@ -157,7 +170,8 @@ def _order_questions(open_conditions: Sequence[CompiledCondition], flat: Mapping
     return tuple(ordered)
 
 
-def _domain(book: CompiledRulebook, fact: Fact) -> tuple[Any, ...] | None:
+def fact_domain(book: CompiledRulebook, fact: Fact) -> tuple[Any, ...] | None:
+    """Every value a fact can take, for finite types (bool, enum, province); else ``None``."""
     if fact.kind == "bool":
         return (True, False)
     if fact.kind == "enum":
@@ -173,7 +187,7 @@ def _enumerate(
     """The common outcome of all open conditions over every value of the missing facts,
     or ``None`` if the outcome still depends on them (or there are too many combinations)."""
     missing = sorted(set().union(*(c.facts for c in conditions)) - flat.keys())
-    domains = [_domain(book, book.vocabulary.facts[k]) for k in missing]
+    domains = [fact_domain(book, book.vocabulary.facts[k]) for k in missing]
     size = 1
     for d in domains:
         if d is None:
@@ -191,8 +205,15 @@ def _enumerate(
     return seen.pop() if seen else None
 
 
-def _question(fact: Fact) -> Question:
-    return Question(fact.key, fact.question, fact.label, fact.kind, fact.values)
+def questions_for(book: CompiledRulebook, keys: Iterable[str]) -> tuple[Question, ...]:
+    """The questions for these facts, each addressed to its party."""
+    out = []
+    for key in keys:
+        fact = book.vocabulary.facts[key]
+        party = fact.party
+        label = book.vocabulary.parties.get(party, party)
+        out.append(Question(fact.key, fact.question, fact.label, fact.kind, fact.values, party, label))
+    return tuple(out)
 
 
 # -- checklists -------------------------------------------------------------------------------
@@ -205,61 +226,106 @@ def checklist(
     situation: str | None = None,
     on: dt.date | None = None,
 ) -> Checklist:
-    """The materials for the applicant's 情形: named, or chosen by the 情形's ``when`` condition.
+    """The materials for the applicant's 情形, each material once.
 
-    Inherited materials (「上述……办理资料」) come first, each material once. Substitutes are
-    listed when their condition holds (or is not known yet: then ``conditional``).
+    With ``situation``, that 情形 alone (an unknown name is a :class:`SituationError`, with
+    the closest name). Without it, the facts choose:
+
+    * a 情形 with no ``when`` applies to everyone who uses the item (e.g. 普通门诊);
+    * a 情形 whose ``when`` holds applies; several that apply are merged;
+    * a 情形 whose ``when`` is still unknown adds its materials marked ``conditional``, and
+      its facts become ``next_questions``;
+    * when nothing applies yet, there are no materials, only the next questions.
+
+    Inherited materials (「上述……办理资料」) come first. Substitutes are listed when their
+    condition holds (or is not known yet: then ``conditional``).
     """
     compiled = book.item(item)
     flat = book.vocabulary.normalise(facts or {})
-    return _checklist(compiled, flat, situation, decision_date(on))
+    return checklist_compiled(book, compiled, flat, situation, decision_date(on))
 
 
-def _checklist(compiled: CompiledItem, flat: Mapping[str, Any], situation: str | None, day: dt.date) -> Checklist:
+def checklist_compiled(
+    book: CompiledRulebook, compiled: CompiledItem, flat: Mapping[str, Any], situation: str | None, day: dt.date
+) -> Checklist:
+    """:func:`checklist` for an item already looked up and facts already normalised."""
     model = compiled.model
+    names = [s.name for s in model.situations]
+    if situation is not None and situation not in names:
+        listed = f"情形: {'、'.join(names)}" if names else "本事项没有列出情形 (this item has no 情形)"
+        raise SituationError(
+            f"'{compiled.name}' 没有情形 '{situation}' (no such 情形{did_you_mean(situation, names)}; {listed})"
+        )
     if not model.situations:
         return Checklist(
             model.name, model.id, None, (), ("来源未列出本事项的申请材料 (the sources list no materials)",)
         )
-    index = _choose_situation(compiled, flat, situation, day)
-    chosen = model.situations[index]
+    chosen: list[int]
+    open_: list[int] = []
+    if situation is not None:
+        chosen = [names.index(situation)]
+    else:
+        chosen, open_ = _select_situations(compiled, flat, day)
     entries: dict[str, ChecklistEntry] = {}
-    for i in _lineage(model.situations, index):
-        source = model.situations[i]
+    for indexes, conditional in ((chosen, False), (open_, True)):
+        for index in indexes:
+            _add_materials(compiled, index, entries, flat, day, conditional)
+    open_facts = set().union(*(compiled.conditions[("situations", i, "when")].facts for i in open_)) - flat.keys()
+    questions = questions_for(book, sorted(open_facts))
+    notes = [n.text for i in chosen for n in model.situations[i].notes]
+    if not chosen and not open_:
+        notes.append("按已知事实，本事项的情形均不适用 (by the facts given, none of this item's 情形 applies)")
+    elif not chosen:
+        notes.append("尚不能确定适用的情形，请先回答下列问题 (the 情形 cannot be chosen yet: answer the questions)")
+    chosen_names = tuple(names[i] for i in chosen)
+    return Checklist(
+        model.name,
+        model.id,
+        "、".join(chosen_names) or None,
+        tuple(entries.values()) if chosen else (),
+        tuple(notes),
+        chosen_names,
+        questions,
+    )
+
+
+def _select_situations(compiled: CompiledItem, flat: Mapping[str, Any], day: dt.date) -> tuple[list[int], list[int]]:
+    """The 情形 that apply (no ``when``, or it holds) and those still open (``when`` unknown)."""
+    chosen: list[int] = []
+    open_: list[int] = []
+    for i, situation in enumerate(compiled.model.situations):
+        if situation.when is None:
+            chosen.append(i)
+            continue
+        holds = _holds(compiled, ("situations", i, "when"), flat, day)
+        if holds is True:
+            chosen.append(i)
+        elif holds is UNKNOWN:
+            open_.append(i)
+    return chosen, open_
+
+
+def _add_materials(
+    compiled: CompiledItem,
+    index: int,
+    entries: dict[str, ChecklistEntry],
+    flat: Mapping[str, Any],
+    day: dt.date,
+    conditional: bool,
+) -> None:
+    """Add the materials of the 情形 at ``index`` and of everything it inherits, each once."""
+    situations = compiled.model.situations
+    for i in _lineage(situations, index):
+        source = situations[i]
         for j, material in enumerate(source.materials):
             if material.name in entries:
                 continue
             include = _holds(compiled, ("situations", i, "materials", j, "when"), flat, day)
             if include is False:
                 continue
-            entries[material.name] = _entry(compiled, material, i, j, source.name, flat, day, include is UNKNOWN)
-    notes = tuple(n.text for n in chosen.notes)
-    return Checklist(model.name, model.id, chosen.name, tuple(entries.values()), notes)
-
-
-def _choose_situation(compiled: CompiledItem, flat: Mapping[str, Any], situation: str | None, day: dt.date) -> int:
-    situations = compiled.model.situations
-    names = [s.name for s in situations]
-    if situation is not None:
-        if situation not in names:
-            raise SituationError(
-                f"'{compiled.name}' 没有情形 '{situation}' (no such 情形{did_you_mean(situation, names)}; "
-                f"情形: {'、'.join(names)})"
+            entries[material.name] = _entry(
+                compiled, material, i, j, source.name, flat, day, conditional or include is UNKNOWN
             )
-        return names.index(situation)
-    if len(situations) == 1:
-        return 0
-    matching = [
-        i
-        for i, _ in enumerate(situations)
-        if _holds(compiled, ("situations", i, "when"), flat, day) is True and situations[i].when is not None
-    ]
-    if len(matching) == 1:
-        return matching[0]
-    raise SituationError(
-        f"'{compiled.name}' 有多个情形，请指定一个 (several 情形 apply; choose one with --situation / "
-        f"situation=: {'、'.join(names)})"
-    )
 
 
 def _lineage(situations: Sequence[Situation], index: int) -> list[int]:
@@ -321,7 +387,7 @@ def bundle_report(
     loaded = book.bundle(key)
     day = decision_date(on)
     flat = book.vocabulary.normalise(facts or {})
-    decisions = tuple(_decide(book, book.items[m.item], flat, day) for m in loaded.model.members)
+    decisions = tuple(decide_compiled(book, book.items[m.item], flat, day) for m in loaded.model.members)
     materials, notes = merged_materials(book, loaded, flat, day)
     metrics = bundle_metrics(book, loaded, materials)
     claims: dict[str, Mapping[str, Any]] = {
@@ -340,7 +406,7 @@ def merged_materials(
     for member in loaded.model.members:
         compiled = book.items[member.item]
         try:
-            items = _checklist(compiled, flat or {}, None, day or dt.date.today())
+            items = checklist_compiled(book, compiled, flat or {}, None, day or dt.date.today())
         except SituationError as exc:
             notes.append(str(exc))
             continue

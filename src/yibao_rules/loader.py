@@ -31,7 +31,7 @@ from yibao_rules.compiled import (
     CompiledRulebook,
     LoadedBundle,
     RulePlan,
-    format_citation,
+    citation_label,
 )
 from yibao_rules.errors import ConditionError, Problem, RulebookError, SourceLocation, did_you_mean
 from yibao_rules.expr import Checked, Evaluator, Type, compile_expr, parse, typecheck
@@ -437,7 +437,7 @@ def _plan(
         citation = citations.get(rule.citation.ref)
         if cond is None or citation is None:
             continue  # already reported as a problem; the rulebook will not load
-        text = format_citation(citation, rule.citation.clause)
+        text = citation_label(citation, rule.citation)
         plan.append(
             RulePlan(
                 rule,

@@ -21,10 +21,15 @@ __all__ = [
     "Deadline",
     "DeadlineReport",
     "Decision",
+    "FailedRule",
+    "Notice",
+    "NoticeContact",
     "Pause",
     "Question",
     "Reason",
     "Receipt",
+    "ScreenEntry",
+    "Screening",
     "StagePlan",
     "Status",
 ]
@@ -60,11 +65,16 @@ class Reason:
 
 @dataclass(frozen=True)
 class Question:
+    """A fact still to be asked, and whom to ask: ``party`` is the fact's party
+    (``applicant``, ``employer``, ``institution``…) and ``party_label`` its Chinese name."""
+
     fact: str
     question: str
     label: str
     type: str
     values: tuple[str, ...] = ()
+    party: str = ""
+    party_label: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +83,8 @@ class Question:
             "label": self.label,
             "type": self.type,
             "values": list(self.values),
+            "party": self.party,
+            "party_label": self.party_label,
         }
 
 
@@ -126,6 +138,68 @@ class Decision:
         }
 
 
+# -- screening --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailedRule:
+    """A rule that excludes the applicant: its id (``member_item:rule`` for a bundle), message, citation."""
+
+    rule: str
+    message: str
+    citation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "message": self.message, "citation": self.citation}
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    """One item or bundle in a screening."""
+
+    kind: Literal["item", "bundle"]
+    item: str
+    item_id: str
+    status: Status
+    next_question: Question | None
+    failed: tuple[FailedRule, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"item": self.item, "item_id": self.item_id, "kind": self.kind}
+        if self.status == "undetermined":
+            data["next_question"] = self.next_question.to_json() if self.next_question else None
+        if self.status == "ineligible":
+            data["failed"] = [f.to_json() for f in self.failed]
+        return data
+
+
+@dataclass(frozen=True)
+class Screening:
+    """Every item and bundle for one applicant on one date (一次告知), grouped by status.
+
+    ``next_question`` settles the most undetermined items (``settles`` of them); ``decisions``
+    holds every item's full :class:`Decision`, in the order of the groups' items.
+    """
+
+    on: dt.date
+    eligible: tuple[ScreenEntry, ...]
+    undetermined: tuple[ScreenEntry, ...]
+    ineligible: tuple[ScreenEntry, ...]
+    next_question: Question | None
+    settles: int
+    decisions: tuple[Decision, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "on": self.on.isoformat(),
+            "eligible": [e.to_json() for e in self.eligible],
+            "undetermined": [e.to_json() for e in self.undetermined],
+            "ineligible": [e.to_json() for e in self.ineligible],
+            "next_question": self.next_question.to_json() if self.next_question else None,
+            "settles": self.settles,
+        }
+
+
 # -- checklists and bundles -------------------------------------------------------------------
 
 
@@ -159,18 +233,30 @@ class ChecklistEntry:
 
 @dataclass(frozen=True)
 class Checklist:
+    """The materials for the applicant's 情形.
+
+    ``situations`` are the 情形 that apply (named, or selected by the facts), in the item's
+    order; ``situation`` is their names joined with 、 (``None`` when none applies yet).
+    Materials of a 情形 whose condition is still unknown are listed with ``conditional``
+    set, and ``next_questions`` says what to ask to settle them.
+    """
+
     item: str
     item_id: str
     situation: str | None
     materials: tuple[ChecklistEntry, ...]
     notes: tuple[str, ...] = ()
+    situations: tuple[str, ...] = ()
+    next_questions: tuple[Question, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "item": self.item,
             "item_id": self.item_id,
             "situation": self.situation,
+            "situations": list(self.situations),
             "materials": [m.to_json() for m in self.materials],
+            "next_questions": [q.to_json() for q in self.next_questions],
             "notes": list(self.notes),
         }
 
@@ -310,3 +396,70 @@ class DeadlineReport:
 
 def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+# -- the 一次性告知单 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeContact:
+    """A 咨询 / 投诉 phone, with the item or bundle whose source gives it."""
+
+    kind: str
+    phones: tuple[str, ...]
+    of: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "phones": list(self.phones), "of": self.of}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The 一次性告知单 of one item for one applicant (see :mod:`yibao_rules.notice`)."""
+
+    item: str
+    item_id: str
+    number: int | None
+    category: str | None
+    jurisdiction: str
+    on: dt.date
+    decision: Decision
+    checklist: Checklist
+    accepting_units: tuple[str, ...]
+    decision_body: str | None
+    channels: tuple[tuple[str, str], ...]
+    locations: tuple[str, ...]
+    office_hours: str | None
+    process: tuple[str, ...]
+    time_limits: tuple[tuple[str, str, str | None], ...]
+    deadline: DeadlineReport | None
+    query_methods: tuple[str, ...]
+    result_delivery: tuple[str, ...]
+    fees: str | None
+    contacts: tuple[NoticeContact, ...]
+    citations: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "item_id": self.item_id,
+            "number": self.number,
+            "category": self.category,
+            "jurisdiction": self.jurisdiction,
+            "on": self.on.isoformat(),
+            "decision": self.decision.to_json(),
+            "checklist": self.checklist.to_json(),
+            "accepting_units": list(self.accepting_units),
+            "decision_body": self.decision_body,
+            "channels": [{"kind": k, "description": d} for k, d in self.channels],
+            "locations": list(self.locations),
+            "office_hours": self.office_hours,
+            "process": list(self.process),
+            "time_limits": [{"basis": b, "text": t, "situation": s} for b, t, s in self.time_limits],
+            "deadline": self.deadline.to_json() if self.deadline else None,
+            "query_methods": list(self.query_methods),
+            "result_delivery": list(self.result_delivery),
+            "fees": self.fees,
+            "contacts": [c.to_json() for c in self.contacts],
+            "citations": list(self.citations),
+        }

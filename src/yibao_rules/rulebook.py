@@ -15,9 +15,11 @@ from typing import Any
 
 from yibao_rules import deadlines as _deadlines
 from yibao_rules import engine as _engine
+from yibao_rules import notice as _notice
+from yibao_rules import screen as _screen
 from yibao_rules.compiled import CompiledRulebook
 from yibao_rules.loader import load_compiled
-from yibao_rules.results import BundleReport, Checklist, DeadlineReport, Decision
+from yibao_rules.results import BundleReport, Checklist, DeadlineReport, Decision, Notice, Screening
 
 __all__ = ["Rulebook", "load_rulebook"]
 
@@ -53,6 +55,37 @@ class Rulebook(CompiledRulebook):
     ) -> BundleReport:
         """Members' decisions, the merged checklist, and computed metrics next to the claims."""
         return _engine.bundle_report(self, bundle, facts, on)
+
+    def screen(self, facts: Mapping[str, Any] | None = None, on: dt.date | None = None) -> Screening:
+        """Every item and bundle for one applicant, grouped eligible / undetermined / ineligible (一次告知).
+
+        >>> from yibao_rules import load_rulebook
+        >>> result = load_rulebook().screen({}, on=dt.date(2024, 1, 1))
+        >>> result.eligible == ()   # with no facts at all, no item is eligible
+        True
+        """
+        return _screen.screen(self, facts, on)
+
+    def notice(
+        self,
+        item: str,
+        facts: Mapping[str, Any] | None = None,
+        situation: str | None = None,
+        submitted: dt.datetime | dt.date | None = None,
+        on: dt.date | None = None,
+    ) -> Notice:
+        """The 一次性告知单 of ``item``; lay it out with :func:`yibao_rules.render.render_notice`.
+
+        >>> from yibao_rules import load_rulebook
+        >>> from yibao_rules.render import render_notice
+        >>> n = load_rulebook().notice("门诊费用报销", situation="意外伤害就医",
+        ...                            submitted=dt.datetime(2026, 9, 28, 10, 0))
+        >>> n.deadline.due("stated").isoformat()
+        '2026-11-13'
+        >>> "处方底方" in render_notice(n, "html")
+        True
+        """
+        return _notice.notice(self, item, facts, situation, submitted, on)
 
     def deadline(self, item: str, submitted: dt.datetime | dt.date, **options: Any) -> DeadlineReport:
         """Receipt day and due dates of ``item`` for a submission (see :mod:`yibao_rules.deadlines`)."""
