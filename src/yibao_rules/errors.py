@@ -124,3 +124,16 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A ``" (did you mean 'x'?)"`` suffix for the closest candidate, or ``""``."""
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean '{matches[0]}'?)" if matches else ""
+
+
+def did_you_mean_fact(key: str, keys: Iterable[str]) -> str:
+    """Like :func:`did_you_mean` for a ``party.name`` fact key, but a fact of the same name
+    under another party is the better suggestion (``employer.insurance_type`` →
+    ``applicant.insurance_type``): the author named the wrong party, not a wrong fact."""
+    listed = list(keys)
+    name = key.partition(".")[2]
+    same_name = [k for k in listed if k.partition(".")[2] == name and k != key]
+    if same_name:
+        owners = "、".join(k.partition(".")[0] for k in same_name)
+        return f" (did you mean '{same_name[0]}'? '{name}' 是 {owners} 的事实 (a fact of {owners}))"
+    return did_you_mean(key, listed)

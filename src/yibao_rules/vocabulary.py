@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from yibao_rules.errors import FactsError, did_you_mean
+from yibao_rules.errors import FactsError, did_you_mean, did_you_mean_fact
 from yibao_rules.expr import types as T
 from yibao_rules.schema import AdminDivision, FactSpec
 
@@ -159,7 +159,7 @@ class Vocabulary:
                     entry = known.get(name)
                     if entry is None:
                         key = f"{top}.{name}"
-                        raise FactsError(f"unknown fact '{key}'{did_you_mean(key, self.facts)}")
+                        raise FactsError(f"unknown fact '{key}'{did_you_mean_fact(key, self.facts)}")
                     if inner is not None:
                         flat[entry[0]] = entry[1](inner)
             elif isinstance(top, str) and "." in top:
@@ -174,7 +174,7 @@ class Vocabulary:
     def _put(self, flat: dict[str, Any], key: str, value: Any) -> None:
         check = self._fast.get(key)
         if check is None:
-            raise FactsError(f"unknown fact '{key}'{did_you_mean(key, self.facts)}")
+            raise FactsError(f"unknown fact '{key}'{did_you_mean_fact(key, self.facts)}")
         if value is not None:
             flat[key] = check(value)
 

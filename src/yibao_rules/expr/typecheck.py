@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol
 
-from yibao_rules.errors import ConditionError, did_you_mean
+from yibao_rules.errors import ConditionError, did_you_mean, did_you_mean_fact
 from yibao_rules.expr.ast import (
     Arith,
     BoolOp,
@@ -130,7 +130,7 @@ class _Checker:
         if "." in name:
             typ = self.scope.fact_type(name)
             if typ is None:
-                hint = did_you_mean(name, self.scope.fact_keys())
+                hint = did_you_mean_fact(name, self.scope.fact_keys())
                 raise self.error(f"未知的事实 (unknown fact) '{name}'{hint}", node)
             self.facts.add(name)
             return typ
