@@ -134,3 +134,24 @@ def test_a_named_situation_overrides_the_facts(book) -> None:  # type: ignore[no
 def test_an_unknown_situation_is_refused_on_every_item(book, item: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SituationError, match="没有情形"):
         book.checklist(item, situation="意外伤害就医")
+
+
+# -- the embedded rulebook: 情形 from the source's own 服务对象 ---------------------------------------
+
+
+def test_item_9_death_withdrawal_checklist_without_a_situation() -> None:
+    """四（二）9（5）②: 因死亡退保的参保人员需提供 继承人身份证；银行卡账户信息；死亡证明或通过数据共享查询
+    死亡信息。无法查询时：个人承诺书。"""
+    book = load_rulebook()
+    facts = {"applicant": {"withdrawal_category": "因死亡退保"}}
+    result = book.checklist("参保人员个人账户一次性支取", facts)
+    assert result.situations == ("因死亡退保的参保人员",)
+    by_name = {m.name: m for m in result.materials}
+    assert "继承人身份证" in by_name
+    assert [s["kind"] for s in by_name["死亡证明"].substitutes] == ["数据共享", "个人承诺书"]
+    assert not any(m.conditional for m in result.materials)
+
+
+def test_item_9_without_facts_asks_which_kind_of_person() -> None:
+    result = load_rulebook().checklist("参保人员个人账户一次性支取", {})
+    assert result.materials == () and result.next_questions[0].fact == "applicant.withdrawal_category"
