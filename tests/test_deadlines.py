@@ -212,3 +212,8 @@ def test_due_of_an_unknown_basis_is_a_yibao_error(rulebook: Rulebook) -> None:
     with pytest.raises(YibaoError, match="bogus"):
         report.due("bogus")
 
+
+def test_cli_deadline_shows_the_pause_and_how_far_it_moved_the_due_date() -> None:
+    out = run_cli("deadline", "门诊费用报销", "--submitted", "2026-09-28", "--pause", "2026-10-09:2026-10-14").stdout
+    assert "补正暂停 2026-10-09 → 2026-10-14" in out and "4 个工作日" in out
+    assert "由 2026-11-13 推迟至 2026-11-19" in out
