@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
-from yibao_rules import Rulebook
+from yibao_rules import Rulebook, YibaoError, load_rulebook
 from yibao_rules.calendar import default_calendar
 from yibao_rules.deadlines import DeadlineError, add_days, item_deadlines
 
@@ -146,3 +147,73 @@ def test_bundle_legal_and_promised_side_by_side(rulebook: Rulebook) -> None:
     assert report.due("promised") == dt.date(2026, 10, 8)
     data = json.loads(run_cli("deadline", "就医费用报销一件事", "--submitted", "2026-09-29T09:00", "--json").stdout)
     assert (data["legal_due"], data["promised_due"]) == ("2026-10-09", "2026-10-08")
+
+
+def _daye_with_make_up_days(rules_copy: Path, value: str) -> Rulebook:
+    path = rules_copy / "jurisdictions" / "daye.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "make_up_days_open: unspecified" in text
+    path.write_text(text.replace("make_up_days_open: unspecified", f"make_up_days_open: {value}"), encoding="utf-8")
+    return load_rulebook(rules_copy)
+
+
+def test_after_hours_roll_over_skips_a_closed_make_up_day(rules_copy: Path) -> None:
+    """大冶 closes at 17:00; Friday 2026-02-13 18:00 rolls over to Saturday 02-14, a 调休 working day
+    before 春节. With make_up_days_open: false the office does not open then, so receipt is 02-24."""
+    book = _daye_with_make_up_days(rules_copy, "false")
+    report = item_deadlines(book, "慢性病规定病种申报一件事", dt.datetime(2026, 2, 13, 18, 0))
+    assert report.receipt.received == dt.date(2026, 2, 24)
+    # the same rule whichever way the receipt day moves: a same-day submission on the 调休 Saturday
+    assert item_deadlines(book, "慢性病规定病种申报一件事", dt.date(2026, 2, 14)).receipt.received == dt.date(
+        2026, 2, 24
+    )
+
+
+def test_after_hours_roll_over_onto_make_up_day_carries_the_note(rulebook: Rulebook) -> None:
+    """make_up_days_open: unspecified (the embedded 大冶 data): rolling over onto 调休 Saturday 2026-02-14
+    gives the same note as submitting on that Saturday."""
+    rolled = item_deadlines(rulebook, "慢性病规定病种申报一件事", dt.datetime(2026, 2, 13, 18, 0))
+    same_day = item_deadlines(rulebook, "慢性病规定病种申报一件事", dt.datetime(2026, 2, 14, 10, 0))
+    assert rolled.receipt.received == same_day.receipt.received == dt.date(2026, 2, 14)
+    silent = [n for n in same_day.receipt.notes if "调休日是否办理" in n]
+    assert silent and [n for n in rolled.receipt.notes if "调休日是否办理" in n] == silent
+
+
+def test_pause_belongs_to_the_stage_it_falls_in(rulebook: Rulebook) -> None:
+    """转移接续手续办理 (第11项, 5 + 10 + 5 working days) with a 补正 during the first stage: only that
+    stage stops; the later stages start from its moved end."""
+    report = item_deadlines(
+        rulebook, "转移接续手续办理", dt.date(2026, 9, 14), pauses=[(dt.date(2026, 9, 16), dt.date(2026, 9, 22))]
+    )
+    limit = report.deadlines[0]
+    # 09-15, 09-16 count; 09-17…09-22 do not; 09-23, 09-24, 09-28 (09-25 中秋, 09-26/27 weekend)
+    assert [s.end for s in limit.stages] == [dt.date(2026, 9, 28), dt.date(2026, 10, 16), dt.date(2026, 10, 23)]
+    assert limit.due == dt.date(2026, 10, 23) == limit.stages[-1].end
+
+
+def test_pause_in_a_later_stage_moves_only_that_stage(rulebook: Rulebook) -> None:
+    plain = item_deadlines(rulebook, "转移接续手续办理", dt.date(2026, 9, 14)).deadlines[0].stages
+    paused = item_deadlines(
+        rulebook, "转移接续手续办理", dt.date(2026, 9, 14), pauses=[(dt.date(2026, 10, 8), dt.date(2026, 10, 9))]
+    ).deadlines[0]
+    # stage 2 runs 09-20 → 10-10; the pause stops it for one working day (10-09), once
+    assert plain[1].start == dt.date(2026, 9, 20) and plain[1].end == dt.date(2026, 10, 10)
+    assert [s.end for s in paused.stages] == [plain[0].end, *(CAL.add_working_days(s.end, 1) for s in plain[1:])]
+    assert paused.due == paused.stages[-1].end
+
+
+def test_deadline_with_a_string_date_is_a_yibao_error(rulebook: Rulebook) -> None:
+    with pytest.raises(YibaoError, match="2026-09-28"):
+        rulebook.deadline("门诊费用报销", "2026-09-28")  # type: ignore[arg-type]
+
+
+def test_due_of_an_unknown_basis_is_a_yibao_error(rulebook: Rulebook) -> None:
+    report = rulebook.deadline("门诊费用报销", dt.date(2026, 9, 28))
+    with pytest.raises(YibaoError, match="bogus"):
+        report.due("bogus")
+
+
+def test_cli_deadline_shows_the_pause_and_how_far_it_moved_the_due_date() -> None:
+    out = run_cli("deadline", "门诊费用报销", "--submitted", "2026-09-28", "--pause", "2026-10-09:2026-10-14").stdout
+    assert "补正暂停 2026-10-09 → 2026-10-14" in out and "4 个工作日" in out
+    assert "由 2026-11-13 推迟至 2026-11-19" in out

@@ -611,6 +611,10 @@ def deadline(
                 click.echo(f"  跳过 {entry['date']}：{entry['reason']}")
             for entry in make_up:
                 click.echo(f"  计入 {entry['date']}：{entry['reason']}")
+            if paused:
+                plain = add_days(cal, begin, kind, n)
+                for line in _pause_lines(cal, paused, [("截止日", plain, due)]):
+                    click.echo(line)
         return
     if submitted is None:
         raise click.UsageError("ITEM needs --submitted YYYY-MM-DDTHH:MM")
@@ -636,12 +640,46 @@ def deadline(
             tail = "" if st.counted else "（不计入时限）"
             tail += "（可选）" if st.optional else ""
             click.echo(f"    · {st.name}：{st.start or '?'} → {st.end or '未规定'}{tail}")
+    if paused:
+        unpaused = item_deadlines(book, item, when, situation=situation, calendar=cal)
+        moved = [
+            (f"{BASIS_LABELS[d.basis]} {d.text}", before.due, d.due)
+            for d, before in zip(report.deadlines, unpaused.deadlines, strict=True)
+        ]
+        for line in _pause_lines(cal, paused, moved):
+            click.echo(line)
     for entry in data["skipped"]:
         click.echo(f"  跳过 {entry['date']}：{entry['reason']}")
     for note in data["notes"]:
         click.echo(f"  注：{note}")
     if report.provisional:
         click.echo("  推定：结果依赖尚未公布节假日安排的年份 (provisional)")
+
+
+def _pause_lines(
+    cal: Any, paused: list[tuple[dt.date, dt.date]], moved: list[tuple[str, dt.date | None, dt.date | None]]
+) -> list[str]:
+    """The 补正 pauses (days the clock stood still) and how far they moved each due date."""
+    out = []
+    for requested, arrived in sorted(paused):
+        if arrived < requested:
+            continue
+        working = cal.working_days_between(requested, arrived)
+        out.append(
+            f"  补正暂停 {requested} → {arrived}：{requested + dt.timedelta(days=1)} 至 {arrived} 不计时"
+            f"（{(arrived - requested).days} 天，其中 {working} 个工作日）"
+        )
+    for label, before, after in moved:
+        if before is None or after is None:
+            continue
+        if before == after:
+            out.append(f"  {label}：补正未推迟截止日（仍为 {after}）")
+        else:
+            out.append(
+                f"  {label}：补正使截止日由 {before} 推迟至 {after}"
+                f"（{(after - before).days} 天，{cal.working_days_between(before, after)} 个工作日）"
+            )
+    return out
 
 
 @cli.command()

@@ -26,58 +26,114 @@ from collections.abc import Sequence
 
 from yibao_rules.calendar import WorkingCalendar, calendar_for
 from yibao_rules.compiled import CompiledRulebook
-from yibao_rules.errors import UnknownItemError, YibaoError
+from yibao_rules.errors import DeadlineError, UnknownItemError
 from yibao_rules.results import Deadline, DeadlineReport, Pause, Receipt, StagePlan
 from yibao_rules.schema import Bundle, Item, OfficeHours, Stage, TimeLimit
 
-__all__ = ["Deadline", "DeadlineReport", "Receipt", "StagePlan", "add_days", "item_deadlines", "receive"]
-
-
-class DeadlineError(YibaoError):
-    """A deadline question that cannot be answered as asked (e.g. a pause before receipt)."""
+__all__ = [
+    "Deadline",
+    "DeadlineError",
+    "DeadlineReport",
+    "Receipt",
+    "StagePlan",
+    "add_days",
+    "item_deadlines",
+    "receive",
+]
 
 
 def receive(submitted: dt.datetime | dt.date, calendar: WorkingCalendar, hours: OfficeHours | None) -> Receipt:
-    """The day a submission is received (see the module docstring for the rules)."""
+    """The day a submission is received (see the module docstring for the rules).
+
+    Every case that moves the receipt day (a non-working day, a weekday the office does not
+    open, a 调休 day it does not open, a submission after closing time) goes through
+    :func:`next_office_day`, so the day it moves to obeys the same office-day rules.
+    """
+    if isinstance(submitted, str) or not isinstance(submitted, dt.date):
+        raise DeadlineError(f"the submission time must be a date or a datetime (YYYY-MM-DDTHH:MM), not {submitted!r}")
     day = submitted.date() if isinstance(submitted, dt.datetime) else submitted
     moment = submitted.time() if isinstance(submitted, dt.datetime) else None
-    info = calendar.day_info(day)
     notes: list[str] = []
     if hours is None:
         notes.append("办理时间：来源未规定办公时间，仅按工作日判断 (no office hours in the sources)")
-    if not info.working:
-        nxt = calendar.next_working_day(day)
-        return Receipt(submitted, nxt, f"{day} 为{info.reason()}，顺延至下一个工作日 {nxt}", tuple(notes))
-    if info.kind == "调休上班" and hours is not None:
-        if hours.make_up_days_open is False:
-            nxt = calendar.next_working_day(day)
-            return Receipt(submitted, nxt, f"{day} 为调休上班日，但该辖区调休日不对外办理", tuple(notes))
-        if hours.make_up_days_open == "unspecified":
-            notes.append(f"{day} 为调休上班日：办理时间未说明调休日是否办理，按国家工作日安排视为办理")
-    elif hours is not None and day.isoweekday() not in hours.weekdays:
-        nxt = calendar.next_working_day(day)
-        return Receipt(submitted, nxt, f"{day} 不在办理时间（{hours.text}），顺延至 {nxt}", tuple(notes))
+    closed = _closed_reason(day, calendar, hours)
+    if closed is not None:
+        nxt = next_office_day(day, calendar, hours)
+        return _receipt(submitted, nxt, f"{closed}，顺延至下一个办理日 {nxt}", notes, calendar, hours)
     if hours is not None and moment is not None:
         closing = max(p.end for p in hours.periods)
         opening = min(p.start for p in hours.periods)
         if moment >= closing:
-            nxt = calendar.next_working_day(day)
-            return Receipt(
-                submitted,
-                nxt,
-                f"{moment:%H:%M} 已过办理时间（{closing:%H:%M} 截止），顺延至下一个工作日 {nxt}",
-                tuple(notes),
-            )
+            nxt = next_office_day(day, calendar, hours)
+            why = f"{moment:%H:%M} 已过办理时间（{closing:%H:%M} 截止），顺延至下一个办理日 {nxt}"
+            return _receipt(submitted, nxt, why, notes, calendar, hours)
         if moment < opening:
-            return Receipt(submitted, day, f"{moment:%H:%M} 早于上班时间，当日 {opening:%H:%M} 起受理", tuple(notes))
+            why = f"{moment:%H:%M} 早于上班时间，当日 {opening:%H:%M} 起受理"
+            return _receipt(submitted, day, why, notes, calendar, hours)
         if not any(p.start <= moment < p.end for p in hours.periods):
-            return Receipt(submitted, day, f"{moment:%H:%M} 为午间休息，当日下午受理", tuple(notes))
-    return Receipt(submitted, day, f"{day} 为工作日，当日受理", tuple(notes))
+            return _receipt(submitted, day, f"{moment:%H:%M} 为午间休息，当日下午受理", notes, calendar, hours)
+    return _receipt(submitted, day, f"{day} 为工作日，当日受理", notes, calendar, hours)
+
+
+def _receipt(
+    submitted: dt.datetime | dt.date,
+    received: dt.date,
+    reason: str,
+    notes: list[str],
+    calendar: WorkingCalendar,
+    hours: OfficeHours | None,
+) -> Receipt:
+    """The receipt, with the note a 调休 receipt day needs when the source is silent about it."""
+    if (
+        hours is not None
+        and hours.make_up_days_open == "unspecified"
+        and calendar.day_info(received).kind == "调休上班"
+    ):
+        notes.append(f"{received} 为调休上班日：办理时间未说明调休日是否办理，按国家工作日安排视为办理")
+    return Receipt(submitted, received, reason, tuple(notes))
+
+
+def _closed_reason(day: dt.date, calendar: WorkingCalendar, hours: OfficeHours | None) -> str | None:
+    """Why the office does not receive on ``day``, or ``None`` if it does (the one office-day rule).
+
+    A non-working day is closed. A 调休 make-up working day is open unless the jurisdiction says
+    ``make_up_days_open: false`` (whatever weekday it falls on); any other working day is open if
+    its weekday is one of the office's ``weekdays``.
+    """
+    info = calendar.day_info(day)
+    if not info.working:
+        return f"{day} 为{info.reason()}"
+    if hours is None:
+        return None
+    if info.kind == "调休上班":
+        return f"{day} 为调休上班日，但该辖区调休日不对外办理" if hours.make_up_days_open is False else None
+    if day.isoweekday() not in hours.weekdays:
+        return f"{day} 不在办理时间（{hours.text}）"
+    return None
+
+
+def next_office_day(day: dt.date, calendar: WorkingCalendar, hours: OfficeHours | None) -> dt.date:
+    """The first day after ``day`` on which the office receives (see :func:`_closed_reason`)."""
+    cursor = calendar.next_working_day(day)
+    for _ in range(366):
+        if _closed_reason(cursor, calendar, hours) is None:
+            return cursor
+        cursor = calendar.next_working_day(cursor)
+    raise DeadlineError(
+        f"办理时间内一年内没有可受理的日期 (the office hours leave no receiving day within a year of {day})"
+    )
 
 
 def add_days(calendar: WorkingCalendar, start: dt.date, kind: str, days: int, pauses: Sequence[Pause] = ()) -> dt.date:
     """``days`` working or natural days after ``start``, stopping the clock during ``pauses``."""
-    remaining, cursor = days, start
+    return _count(calendar, start, kind, days, pauses)[0]
+
+
+def _count(
+    calendar: WorkingCalendar, start: dt.date, kind: str, days: int, pauses: Sequence[Pause]
+) -> tuple[dt.date, int]:
+    """The due date, and how many of the sorted ``pauses`` fell inside the period and moved it."""
+    remaining, cursor, used_pauses = days, start, 0
     for requested, arrived in sorted(pauses):
         if requested < cursor:
             raise DeadlineError(f"补正 requested on {requested}, before the clock started on {cursor}")
@@ -88,10 +144,11 @@ def add_days(calendar: WorkingCalendar, start: dt.date, kind: str, days: int, pa
             break
         remaining -= used
         cursor = arrived
+        used_pauses += 1
     if kind == "working_days":
-        return calendar.add_working_days(cursor, remaining)
+        return calendar.add_working_days(cursor, remaining), used_pauses
     if kind == "natural_days":
-        return calendar.add_natural_days(cursor, remaining)
+        return calendar.add_natural_days(cursor, remaining), used_pauses
     raise DeadlineError(f"cannot count days of kind {kind}")
 
 
@@ -136,9 +193,18 @@ def resolve(
 def plan_stages(
     stages: Sequence[Stage], received: dt.date, calendar: WorkingCalendar, pauses: Sequence[Pause] = ()
 ) -> tuple[StagePlan, ...]:
+    """The stage timeline. A 补正 pause belongs to the one counted stage it falls in (requested on
+    or after the stage's start and before its end): it moves that stage's end, and so the stages
+    after it, and is never counted twice."""
     out: list[StagePlan] = []
     cursor: dt.date | None = received
     ends: dict[str, dt.date | None] = {}
+    waiting = sorted(pauses)
+    for requested, arrived in waiting:
+        if requested < received:
+            raise DeadlineError(f"补正 requested on {requested}, before the clock started on {received}")
+        if arrived < requested:
+            raise DeadlineError(f"补正 documents arrived on {arrived}, before they were requested on {requested}")
     for stage in stages:
         start = ends.get(stage.after) if stage.after is not None else cursor
         end: dt.date | None
@@ -147,7 +213,10 @@ def plan_stages(
         elif stage.kind == "immediate":
             end = start
         elif stage.kind in ("working_days", "natural_days") and stage.days is not None:
-            end = add_days(calendar, start, stage.kind, stage.days, pauses if stage.counted else ())
+            own = [p for p in waiting if p[0] >= start] if stage.counted else []
+            end, taken = _count(calendar, start, stage.kind, stage.days, own)
+            for pause in own[:taken]:
+                waiting.remove(pause)
         else:
             end = None
         out.append(

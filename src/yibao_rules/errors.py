@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "ConditionError",
+    "DeadlineError",
     "FactsError",
     "Problem",
     "RulebookError",
@@ -110,6 +111,10 @@ class ConditionError(YibaoError):
         if not self.text:
             return self.message
         return f"{self.message} (at character {self.offset + 1} of {self.text!r})"
+
+
+class DeadlineError(YibaoError):
+    """A deadline question that cannot be answered as asked (e.g. a pause before receipt)."""
 
 
 class FactsError(YibaoError):

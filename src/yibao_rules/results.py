@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from yibao_rules.calendar import DayInfo, describe
+from yibao_rules.errors import DeadlineError
 
 __all__ = [
     "BundleReport",
@@ -36,6 +37,7 @@ __all__ = [
 
 Status = Literal["eligible", "ineligible", "undetermined"]
 Pause = tuple[dt.date, dt.date]
+BASES = ("legal", "promised", "stated")
 
 
 # -- decisions --------------------------------------------------------------------------------
@@ -371,6 +373,10 @@ class DeadlineReport:
 
     def due(self, basis: str) -> dt.date | None:
         """The first due date of that basis (legal / promised / stated), if any."""
+        if basis not in BASES:
+            raise DeadlineError(
+                f"时限类别只能是 legal、promised 或 stated (the basis must be one of {', '.join(BASES)}), not {basis!r}"
+            )
         return next((d.due for d in self.deadlines if d.basis == basis and d.due is not None), None)
 
     def to_json(self) -> dict[str, Any]:
