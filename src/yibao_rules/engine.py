@@ -31,7 +31,7 @@ from yibao_rules.compiled import CompiledCondition, CompiledItem, CompiledRulebo
 from yibao_rules.errors import FactsError, YibaoError, did_you_mean
 from yibao_rules.expr import UNKNOWN
 from yibao_rules.results import BundleReport, Checklist, ChecklistEntry, Decision, Question, Reason, Status
-from yibao_rules.schema import Material, Situation
+from yibao_rules.schema import Material
 from yibao_rules.vocabulary import Fact
 
 __all__ = [
@@ -224,7 +224,7 @@ def _checklist(compiled: CompiledItem, flat: Mapping[str, Any], situation: str |
     index = _choose_situation(compiled, flat, situation, day)
     chosen = model.situations[index]
     entries: dict[str, ChecklistEntry] = {}
-    for i in _lineage(model.situations, index):
+    for i in _lineage(compiled, index):
         source = model.situations[i]
         for j, material in enumerate(source.materials):
             if material.name in entries:
@@ -262,19 +262,9 @@ def _choose_situation(compiled: CompiledItem, flat: Mapping[str, Any], situation
     )
 
 
-def _lineage(situations: Sequence[Situation], index: int) -> list[int]:
-    """The 情形 at ``index`` preceded by everything it inherits, parents first."""
-    names = [s.name for s in situations]
-    out: list[int] = []
-
-    def visit(i: int) -> None:
-        for parent in situations[i].inherits:
-            visit(names.index(parent))
-        if i not in out:
-            out.append(i)
-
-    visit(index)
-    return out
+def _lineage(compiled: CompiledItem, index: int) -> tuple[int, ...]:
+    """The 情形 at ``index`` preceded by everything it inherits, parents first (resolved at load)."""
+    return compiled.lineages[index]
 
 
 def _holds(compiled: CompiledItem, path: tuple[str | int, ...], flat: Mapping[str, Any], day: dt.date) -> Any:
