@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
+import resource
 import tempfile
 import time
 from decimal import Decimal
@@ -249,3 +251,76 @@ def test_case_12_10_province_by_name_in_a_list_is_undetermined_without_facts(rul
     decide = book.decide
     assert decide("family_mutual_aid", {"applicant": {"insured_province": "620000"}}).reasons[0].outcome == "passed"
     assert decide("family_mutual_aid", {}).status == "undetermined"
+
+
+@pytest.mark.parametrize("value", ['!!bool ""', "!!timestamp x", '!!int ""', "!!str 12", "!!float abc"])
+def test_case_5_explicit_yaml_tags_are_located_problems(rules_copy: Path, value: str) -> None:
+    item = rules_copy / "items" / "family_mutual_aid.yaml"
+    item.write_text(item.read_text(encoding="utf-8") + f"\nextra_tagged: {value}\n", encoding="utf-8")
+    notice = rules_copy / "calendar" / "2030.yaml"
+    notice.parent.mkdir(exist_ok=True)
+    notice.write_text(f"year: {value}\n", encoding="utf-8")
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules_copy)
+    _located(caught.value, "explicit tags are not allowed")
+    assert any(p.location.path == str(notice) for p in caught.value.problems)
+
+
+def test_case_6_a_huge_broken_file_is_reported_in_linear_time_and_capped(rules_copy: Path) -> None:
+    item = rules_copy / "items" / "family_mutual_aid.yaml"
+    keys = "".join(f"unknown_key_{i}: 1\n" for i in range(30_000))
+    item.write_text(item.read_text(encoding="utf-8") + keys, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules_copy)
+    assert time.perf_counter() - started < 2.5
+    assert len(caught.value.problems) <= 101
+    assert "29900 more problem(s)" in caught.value.problems[-1].message
+
+
+def test_case_14_loading_again_and_again_does_not_grow_memory() -> None:
+    gc.collect()
+    load_rulebook()
+    before = _rss_mb()
+    for _ in range(200):
+        load_rulebook()
+    gc.collect()
+    assert _rss_mb() - before < 20
+
+
+def _rss_mb() -> float:
+    """Resident memory of this process (Linux /proc; elsewhere the peak from getrusage)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * resource.getpagesize() / 2**20
+    except OSError:  # pragma: no cover - not Linux
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_case_16_links_leaving_the_rules_folder_are_refused(rules_copy: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("password: hunter2-do-not-print\n", encoding="utf-8")
+    (rules_copy / "items" / "leak.yaml").symlink_to(secret)
+    outside_dir = tmp_path / "elsewhere"
+    outside_dir.mkdir()
+    (outside_dir / "x.yaml").write_text("id: x\n", encoding="utf-8")
+    (rules_copy / "eligibility" / "linked.yaml").symlink_to(outside_dir / "x.yaml")
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules_copy)
+    text = caught.value.render()
+    assert "hunter2" not in text
+    refused = [p for p in caught.value.problems if "outside the rules folder" in p.message]
+    assert {Path(p.location.path).name for p in refused} == {"leak.yaml", "linked.yaml"}
+    result = run_cli("check", str(rules_copy))
+    assert result.returncode == 1 and "hunter2" not in result.stdout + result.stderr
+
+
+def test_case_16_links_inside_the_rules_folder_still_work(rules_copy: Path) -> None:
+    target = rules_copy / "items" / "family_mutual_aid.yaml"
+    moved = rules_copy / "items" / "sub"
+    moved.mkdir()
+    (moved / "family_mutual_aid.yaml").write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(moved / "family_mutual_aid.yaml")
+    with pytest.raises(RulebookError, match="duplicate item id"):  # both paths read: the link is followed
+        load_rulebook(rules_copy)

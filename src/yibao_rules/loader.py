@@ -73,7 +73,7 @@ class _Loader:
 
     # -- files -------------------------------------------------------------------------
     def read(self, file: Path, model: type[M]) -> tuple[YamlDocument, M] | None:
-        doc, problems = read_yaml(file, str(file))
+        doc, problems = read_yaml(file, str(file), self.root)
         self.problems.extend(problems)
         if doc is not None:
             self.documents[doc.path] = doc
