@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import json
+import resource
 import tempfile
 import time
 from decimal import Decimal
@@ -121,3 +124,203 @@ def test_alias_bomb_in_a_rule_file_is_refused_quickly(rules_copy: Path) -> None:
     with pytest.raises(RulebookError, match="aliases are not allowed"):
         load_rulebook(rules_copy)
     assert time.perf_counter() - started < 2
+
+
+# -- issue 13: one regression test per numbered case --------------------------------------------------
+
+
+def _set_condition(root: Path, condition: str) -> None:
+    item = root / "items" / "family_mutual_aid.yaml"
+    text = item.read_text(encoding="utf-8")
+    item.write_text(text.replace("condition: 在甘肃省参保", f"condition: {json.dumps(condition)}", 1), "utf-8")
+
+
+def _add_predicates(root: Path, predicates: dict[str, str]) -> None:
+    lines = [
+        f"  {name}:\n    condition: {json.dumps(cond, ensure_ascii=False)}\n"
+        "    citation: {ref: gansu_one_thing_guide}\n"
+        for name, cond in predicates.items()
+    ]
+    with (root / "eligibility" / "family_mutual_aid.yaml").open("a", encoding="utf-8") as f:
+        f.write("".join(lines))
+
+
+def _add_date_fact(root: Path) -> None:
+    with (root / "facts.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n  applicant.birth_date:\n    type: date\n    label: 出生日期\n    question: 出生日期？\n")
+
+
+def _located(exc: RulebookError, needle: str) -> None:
+    assert any(needle in p.message and p.location.line > 1 for p in exc.problems), exc.render(brief=True)
+
+
+def test_case_1_long_operator_chain_is_a_located_problem(rules_copy: Path) -> None:
+    _set_condition(rules_copy, "1" + "+1" * 499 + " == 500")
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules_copy)
+    _located(caught.value, "nested deeper")
+
+
+def test_case_1_a_thousand_chained_predicates_load_and_decide(rules_copy: Path) -> None:
+    n = 1000
+    preds = {f"q{i}": f"q{i + 1}" for i in range(n)}
+    preds[f"q{n}"] = 'applicant.insured_province == "甘肃省"'
+    _add_predicates(rules_copy, preds)
+    _set_condition(rules_copy, "q0")
+    book = load_rulebook(rules_copy)
+    assert book.decide("family_mutual_aid", {"applicant": {"insured_province": "四川省"}}).status == "ineligible"
+
+
+def test_case_1_predicate_cycle_is_still_reported(rules_copy: Path) -> None:
+    _add_predicates(rules_copy, {"a1": "b1", "b1": "c1", "c1": "a1"})
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules_copy)
+    _located(caught.value, "a1 → b1 → c1 → a1")
+
+
+def test_case_2_constant_date_overflow_is_a_load_error(rules_copy: Path) -> None:
+    _set_condition(rules_copy, 'date("9999-12-31") + 1 > today')
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules_copy)
+    _located(caught.value, "out of range")
+
+
+def test_case_2_date_overflow_from_facts_or_today_is_a_yibao_error(rules_copy: Path) -> None:
+    _add_date_fact(rules_copy)
+    _set_condition(rules_copy, "applicant.birth_date + 30 > today or today + 3000000 > today")
+    book = load_rulebook(rules_copy)
+    with pytest.raises(YibaoError, match="out of range"):
+        book.decide("family_mutual_aid", {"applicant": {"birth_date": "9999-12-31"}}, on=dt.date(2024, 1, 1))
+    with pytest.raises(YibaoError, match="out of range"):  # the fact is fine, today + 3000000 is not
+        book.decide("family_mutual_aid", {"applicant": {"birth_date": "2000-01-01"}}, on=dt.date(2026, 1, 1))
+
+
+def test_case_3_shared_predicates_evaluate_in_linear_time(rules_copy: Path) -> None:
+    n = 40
+    preds = {f"q{i}": f"q{i + 1} and q{i + 1}" for i in range(n)}
+    preds[f"q{n}"] = 'applicant.insured_province == "甘肃省"'
+    _add_predicates(rules_copy, preds)
+    _set_condition(rules_copy, "q0")
+    book = load_rulebook(rules_copy)
+    started = time.perf_counter()
+    for province in ("甘肃省", "四川省"):
+        book.decide("family_mutual_aid", {"applicant": {"insured_province": province}})
+    book.decide("family_mutual_aid", {})
+    assert time.perf_counter() - started < 1
+
+
+def _situations(root: Path, block: str) -> None:
+    item = root / "items" / "outpatient_reimbursement.yaml"
+    text = item.read_text(encoding="utf-8")
+    start, end = text.index("situations:"), text.index("time_limits:")
+    item.write_text(text[:start] + block + text[end:], encoding="utf-8")
+
+
+def _situation(name: str, parents: list[str]) -> str:
+    inherits = f"    inherits: [{', '.join(parents)}]\n" if parents else ""
+    return f"  - name: {name}\n{inherits}    materials:\n      - name: 材料{name}\n"
+
+
+def test_case_4_inheriting_every_earlier_situation_is_linear(rules_copy: Path) -> None:
+    names = [f"情形{i}" for i in range(200)]
+    _situations(rules_copy, "situations:\n" + "".join(_situation(n, names[:i]) for i, n in enumerate(names)))
+    started = time.perf_counter()
+    book = load_rulebook(rules_copy)
+    result = book.checklist("门诊费用报销", situation=names[-1])
+    assert [m.name for m in result.materials] == [f"材料{n}" for n in names]
+    assert time.perf_counter() - started < 10
+
+
+def test_case_4_a_deep_inheritance_chain_works(rules_copy: Path) -> None:
+    names = [f"情形{i}" for i in range(1200)]
+    _situations(rules_copy, "situations:\n" + "".join(_situation(n, names[i - 1 : i]) for i, n in enumerate(names)))
+    book = load_rulebook(rules_copy)
+    assert len(book.checklist("门诊费用报销", situation=names[-1]).materials) == 1200
+
+
+def test_case_4_a_parent_listed_twice_is_a_located_problem(rules_copy: Path) -> None:
+    _situations(rules_copy, "situations:\n" + _situation("甲", []) + _situation("乙", ["甲"] * 30))
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules_copy)
+    _located(caught.value, "重复继承情形 '甲'")
+
+
+def test_case_12_10_province_by_name_in_a_list_is_undetermined_without_facts(rules_copy: Path) -> None:
+    _set_condition(rules_copy, '"甘肃省" in [applicant.insured_province]')
+    book = load_rulebook(rules_copy)
+    decide = book.decide
+    assert decide("family_mutual_aid", {"applicant": {"insured_province": "620000"}}).reasons[0].outcome == "passed"
+    assert decide("family_mutual_aid", {}).status == "undetermined"
+
+
+@pytest.mark.parametrize("value", ['!!bool ""', "!!timestamp x", '!!int ""', "!!str 12", "!!float abc"])
+def test_case_5_explicit_yaml_tags_are_located_problems(rules_copy: Path, value: str) -> None:
+    item = rules_copy / "items" / "family_mutual_aid.yaml"
+    item.write_text(item.read_text(encoding="utf-8") + f"\nextra_tagged: {value}\n", encoding="utf-8")
+    notice = rules_copy / "calendar" / "2030.yaml"
+    notice.parent.mkdir(exist_ok=True)
+    notice.write_text(f"year: {value}\n", encoding="utf-8")
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules_copy)
+    _located(caught.value, "explicit tags are not allowed")
+    assert any(p.location.path == str(notice) for p in caught.value.problems)
+
+
+def test_case_6_a_huge_broken_file_is_reported_in_linear_time_and_capped(rules_copy: Path) -> None:
+    item = rules_copy / "items" / "family_mutual_aid.yaml"
+    keys = "".join(f"unknown_key_{i}: 1\n" for i in range(30_000))
+    item.write_text(item.read_text(encoding="utf-8") + keys, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules_copy)
+    assert time.perf_counter() - started < 2.5
+    assert len(caught.value.problems) <= 101
+    assert "29900 more problem(s)" in caught.value.problems[-1].message
+
+
+def test_case_14_loading_again_and_again_does_not_grow_memory() -> None:
+    gc.collect()
+    load_rulebook()
+    before = _rss_mb()
+    for _ in range(200):
+        load_rulebook()
+    gc.collect()
+    assert _rss_mb() - before < 20
+
+
+def _rss_mb() -> float:
+    """Resident memory of this process (Linux /proc; elsewhere the peak from getrusage)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * resource.getpagesize() / 2**20
+    except OSError:  # pragma: no cover - not Linux
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_case_16_links_leaving_the_rules_folder_are_refused(rules_copy: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("password: hunter2-do-not-print\n", encoding="utf-8")
+    (rules_copy / "items" / "leak.yaml").symlink_to(secret)
+    outside_dir = tmp_path / "elsewhere"
+    outside_dir.mkdir()
+    (outside_dir / "x.yaml").write_text("id: x\n", encoding="utf-8")
+    (rules_copy / "eligibility" / "linked.yaml").symlink_to(outside_dir / "x.yaml")
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(rules_copy)
+    text = caught.value.render()
+    assert "hunter2" not in text
+    refused = [p for p in caught.value.problems if "outside the rules folder" in p.message]
+    assert {Path(p.location.path).name for p in refused} == {"leak.yaml", "linked.yaml"}
+    result = run_cli("check", str(rules_copy))
+    assert result.returncode == 1 and "hunter2" not in result.stdout + result.stderr
+
+
+def test_case_16_links_inside_the_rules_folder_still_work(rules_copy: Path) -> None:
+    target = rules_copy / "items" / "family_mutual_aid.yaml"
+    moved = rules_copy / "items" / "sub"
+    moved.mkdir()
+    (moved / "family_mutual_aid.yaml").write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(moved / "family_mutual_aid.yaml")
+    with pytest.raises(RulebookError, match="duplicate item id"):  # both paths read: the link is followed
+        load_rulebook(rules_copy)

@@ -332,7 +332,7 @@ def _read_notices(calendar_dir: Path) -> list[CalendarNotice]:
     if not calendar_dir.is_dir():
         return notices
     for file in sorted(calendar_dir.glob("*.y*ml")):
-        doc, file_problems = read_yaml(file, str(file))
+        doc, file_problems = read_yaml(file, str(file), calendar_dir)
         problems.extend(file_problems)
         if doc is None or file_problems:
             continue

@@ -66,6 +66,9 @@ class CompiledItem:
     conditions: Mapping[YamlPath, CompiledCondition] = field(repr=False)
     source: YamlDocument | None = field(default=None, repr=False, compare=False)
     plan: tuple[RulePlan, ...] = field(default=(), repr=False, compare=False)
+    lineages: tuple[tuple[int, ...], ...] = field(default=(), repr=False, compare=False)
+    """Per 情形 (by index): the indexes of the 情形 it inherits, parents first, then its own;
+    resolved once at load time."""
     _boundaries: list[int] = field(default_factory=list, repr=False, compare=False)
     _versions: dict[int, tuple[RulePlan, ...]] = field(default_factory=dict, repr=False, compare=False)
 

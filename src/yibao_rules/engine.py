@@ -33,7 +33,7 @@ from yibao_rules.compiled import CompiledCondition, CompiledItem, CompiledRulebo
 from yibao_rules.errors import FactsError, YibaoError, did_you_mean
 from yibao_rules.expr import UNKNOWN
 from yibao_rules.results import BundleReport, Checklist, ChecklistEntry, Decision, Question, Reason, Status
-from yibao_rules.schema import Material, Situation
+from yibao_rules.schema import Material
 from yibao_rules.vocabulary import Fact
 
 __all__ = [
@@ -315,7 +315,7 @@ def _add_materials(
 ) -> None:
     """Add the materials of the 情形 at ``index`` and of everything it inherits, each once."""
     situations = compiled.model.situations
-    for i in _lineage(situations, index):
+    for i in _lineage(compiled, index):
         source = situations[i]
         for j, material in enumerate(source.materials):
             if material.name in entries:
@@ -328,19 +328,9 @@ def _add_materials(
             )
 
 
-def _lineage(situations: Sequence[Situation], index: int) -> list[int]:
-    """The 情形 at ``index`` preceded by everything it inherits, parents first."""
-    names = [s.name for s in situations]
-    out: list[int] = []
-
-    def visit(i: int) -> None:
-        for parent in situations[i].inherits:
-            visit(names.index(parent))
-        if i not in out:
-            out.append(i)
-
-    visit(index)
-    return out
+def _lineage(compiled: CompiledItem, index: int) -> tuple[int, ...]:
+    """The 情形 at ``index`` preceded by everything it inherits, parents first (resolved at load)."""
+    return compiled.lineages[index]
 
 
 def _holds(compiled: CompiledItem, path: tuple[str | int, ...], flat: Mapping[str, Any], day: dt.date) -> Any:

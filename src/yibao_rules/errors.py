@@ -8,6 +8,7 @@ starts with ``path:line:col:`` so editors and terminals can jump to it.
 from __future__ import annotations
 
 import difflib
+import reprlib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ __all__ = [
     "UnknownItemError",
     "YibaoError",
     "did_you_mean",
+    "shown",
 ]
 
 
@@ -110,7 +112,11 @@ class ConditionError(YibaoError):
     def __str__(self) -> str:
         if not self.text:
             return self.message
-        return f"{self.message} (at character {self.offset + 1} of {self.text!r})"
+        text = self.text
+        if len(text) > 120:  # a long condition is shown around the offending part only
+            start = max(self.offset - 40, 0)
+            text = ("…" if start else "") + text[start : start + 80] + "…"
+        return f"{self.message} (at character {self.offset + 1} of {text!r})"
 
 
 class DeadlineError(YibaoError):
@@ -125,9 +131,16 @@ class UnknownItemError(YibaoError):
     """An item or bundle id/name is not in the rulebook."""
 
 
+MAX_SUGGEST_LENGTH = 200
+"""Words longer than this get no suggestion: nothing sensible is that long, and the cost grows with it."""
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A ``" (did you mean 'x'?)"`` suffix for the closest candidate, or ``""``."""
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    if not isinstance(word, str) or len(word) > MAX_SUGGEST_LENGTH:
+        return ""
+    pool = [c for c in candidates if isinstance(c, str) and len(c) <= MAX_SUGGEST_LENGTH]
+    matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     return f" (did you mean '{matches[0]}'?)" if matches else ""
 
 
@@ -142,3 +155,40 @@ def did_you_mean_fact(key: str, keys: Iterable[str]) -> str:
         owners = "、".join(k.partition(".")[0] for k in same_name)
         return f" (did you mean '{same_name[0]}'? '{name}' 是 {owners} 的事实 (a fact of {owners}))"
     return did_you_mean(key, listed)
+
+
+class _Shown(reprlib.Repr):
+    """``repr`` with every part bounded: long text, big numbers and deep nesting are abridged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxstring = 80
+        self.maxother = 80
+        self.maxlong = 40
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 128:  # repr() itself fails past 4300 digits
+            return f"<{'-' if x < 0 else ''}integer of about {int(x.bit_length() * 0.30103) + 1} digits>"
+        return super().repr_int(x, level)
+
+    def repr_instance(self, x: object, level: int) -> str:
+        try:
+            return super().repr_instance(x, level)
+        except Exception:
+            return f"<{type(x).__name__}>"
+
+
+_SHOWN = _Shown()
+
+
+def shown(value: object) -> str:
+    """A short, always computable ``repr`` of an input value, for error messages.
+
+    >>> shown(10**5000)
+    '<integer of about 5001 digits>'
+    """
+    try:
+        return _SHOWN.repr(value)
+    except Exception:  # a hostile __repr__, or nesting reprlib cannot see into
+        return f"<{type(value).__name__}>"

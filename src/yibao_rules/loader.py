@@ -34,7 +34,7 @@ from yibao_rules.compiled import (
     citation_label,
 )
 from yibao_rules.errors import ConditionError, Problem, RulebookError, SourceLocation, did_you_mean
-from yibao_rules.expr import Checked, Evaluator, Type, compile_expr, parse, typecheck
+from yibao_rules.expr import Checked, Evaluator, Type, compile_expr, link_predicates, parse, predicate_reader, typecheck
 from yibao_rules.expr import types as T
 from yibao_rules.resources import default_rules_path
 from yibao_rules.results import Reason
@@ -69,10 +69,11 @@ class _Loader:
     failed: set[tuple[str, str]] = field(default_factory=set)
     documents: dict[str, YamlDocument] = field(default_factory=dict)
     cited: list[tuple[YamlDocument, BaseModel]] = field(default_factory=list)
+    linker: _Linker | None = None
 
     # -- files -------------------------------------------------------------------------
     def read(self, file: Path, model: type[M]) -> tuple[YamlDocument, M] | None:
-        doc, problems = read_yaml(file, str(file))
+        doc, problems = read_yaml(file, str(file), self.root)
         self.problems.extend(problems)
         if doc is not None:
             self.documents[doc.path] = doc
@@ -139,7 +140,7 @@ class _Loader:
             cite.check_all(doc, jurisdiction)
         self.check_sets(sets, vocabulary, cite)
         predicates = self.compile_predicates(predicates_raw, scope, cite)
-        compiler = _Compiler(scope, predicates, self.problems)
+        compiler = _Compiler(scope, predicates, self.problems, self.linker or _Linker(scope.values))
 
         items: dict[str, CompiledItem] = {}
         names: dict[str, str] = {}
@@ -160,7 +161,9 @@ class _Loader:
             self.check_file_named_after_id(doc, "items", item.id)
             self.check_item(doc, item, cite, jurisdiction_codes)
             conditions = compiler.item_conditions(doc, item)
-            items[item.id] = CompiledItem(item, doc.path, conditions, doc, _plan(item, conditions, citations or {}))
+            items[item.id] = CompiledItem(
+                item, doc.path, conditions, doc, _plan(item, conditions, citations or {}), _lineages(item)
+            )
         for doc, item in items_raw:
             if item.implements is not None and item.implements not in items:
                 self.problems.append(
@@ -332,36 +335,61 @@ class _Loader:
             result = _check_condition(doc, path, predicate.condition, scope, self.problems)
             if result is not None:
                 checked[name] = result
+        order = self.predicate_order(raw, checked)
+        linker = _Linker(scope.values)
         compiled: dict[str, CompiledCondition] = {}
-        visiting: list[str] = []
-
-        def visit(name: str) -> None:
-            if name in compiled or name not in checked:
-                return
-            if name in visiting:
-                doc, _, path = raw[name]
-                cycle = " → ".join([*visiting[visiting.index(name) :], name])
-                self.problems.append(
-                    doc.problem(path, f"谓词循环引用 (predicates refer to each other in a cycle: {cycle})")
-                )
-                return
-            visiting.append(name)
-            for dep in sorted(checked[name].predicates):
-                visit(dep)
-            visiting.pop()
-            if all(dep in compiled for dep in checked[name].predicates):
-                doc, predicate, path = raw[name]
-                compiled[name] = CompiledCondition(
-                    predicate.condition,
-                    checked[name],
-                    compile_expr(checked[name].expr, predicates=_evaluators(compiled), sets=scope.values),
-                    doc.location(path),
-                    _all_facts(checked[name], compiled),
-                )
-
-        for name in checked:
-            visit(name)
+        for name in order:
+            if not all(dep in compiled for dep in checked[name].predicates):
+                continue  # a predicate it uses is in a cycle or failed to check: already reported
+            doc, predicate, path = raw[name]
+            linker.add(name, checked[name])
+            compiled[name] = CompiledCondition(
+                predicate.condition,
+                checked[name],
+                linker.link(checked[name], name),
+                doc.location(path),
+                _all_facts(checked[name], compiled),
+            )
+        self.linker = linker
         return compiled
+
+    def predicate_order(
+        self, raw: Mapping[str, tuple[YamlDocument, S.Predicate, YamlPath]], checked: Mapping[str, Checked]
+    ) -> list[str]:
+        """The checked predicates, each after those it uses; each cycle reported once.
+
+        Iterative depth-first search, so a chain of any length is safe.
+        """
+        order: list[str] = []
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for root in checked:
+            if root in state:
+                continue
+            path: list[str] = [root]
+            pending: list[list[str]] = [sorted(checked[root].predicates, reverse=True)]
+            state[root] = 1
+            while path:
+                deps = pending[-1]
+                if deps:
+                    dep = deps.pop()
+                    if dep not in checked or state.get(dep) == 2:
+                        continue
+                    if state.get(dep) == 1:
+                        doc, _, where = raw[dep]
+                        cycle = " → ".join([*path[path.index(dep) :], dep])
+                        self.problems.append(
+                            doc.problem(where, f"谓词循环引用 (predicates refer to each other in a cycle: {cycle})")
+                        )
+                        continue
+                    state[dep] = 1
+                    path.append(dep)
+                    pending.append(sorted(checked[dep].predicates, reverse=True))
+                    continue
+                done = path.pop()
+                pending.pop()
+                state[done] = 2
+                order.append(done)
+        return order
 
     def check_item(self, doc: YamlDocument, item: S.Item, cite: _CitationChecker, jurisdictions: set[str]) -> None:
         cite.check_all(doc, item)
@@ -380,9 +408,20 @@ class _Loader:
                 )
             rule_ids.add(rule.id)
         situations = [s.name for s in item.situations]
+        earlier: set[str] = set()
         for i, situation in enumerate(item.situations):
+            listed: set[str] = set()
             for j, parent in enumerate(situation.inherits):
-                if parent not in situations[:i]:
+                if parent in listed:
+                    self.problems.append(
+                        doc.problem(
+                            ("situations", i, "inherits", j),
+                            f"重复继承情形 '{parent}' (this 情形 already inherits it; list each parent once)",
+                        )
+                    )
+                    continue
+                listed.add(parent)
+                if parent not in earlier:
                     where = (
                         "earlier 情形 of this item" if parent not in situations else "an earlier 情形 (it comes later)"
                     )
@@ -394,6 +433,7 @@ class _Loader:
                             f"{did_you_mean(parent, situations[:i])})",
                         )
                     )
+            earlier.add(situation.name)
         for i, limit in enumerate(item.time_limits):
             if limit.situation is not None and limit.situation not in situations:
                 self.problems.append(
@@ -456,10 +496,6 @@ def _all_facts(checked: Checked, predicates: Mapping[str, CompiledCondition]) ->
     return checked.facts.union(*(predicates[p].facts for p in checked.predicates if p in predicates))
 
 
-def _evaluators(compiled: Mapping[str, CompiledCondition]) -> dict[str, Evaluator]:
-    return {name: c.evaluate for name, c in compiled.items()}
-
-
 @dataclass
 class _Scope:
     """What conditions may refer to: facts, named sets and predicates."""
@@ -499,11 +535,65 @@ class _Scope:
         return self.vocabulary.divisions.division_code(text)
 
 
+def _lineages(item: S.Item) -> tuple[tuple[int, ...], ...]:
+    """Per 情形: what it inherits (parents first, each once), then itself.
+
+    Resolved once, in order: a 情形 may inherit only earlier ones, so each parent's lineage is
+    already known. Unknown or later parents (reported by ``check_item``) are skipped.
+    """
+    index: dict[str, int] = {}
+    out: list[tuple[int, ...]] = []
+    for i, situation in enumerate(item.situations):
+        lineage: dict[int, None] = {}
+        for parent in situation.inherits:
+            j = index.get(parent)
+            if j is not None:
+                lineage.update(dict.fromkeys(out[j]))
+        lineage[i] = None
+        out.append(tuple(lineage))
+        index.setdefault(situation.name, i)
+    return tuple(out)
+
+
+class _Linker:
+    """Compiles conditions so that each named predicate they use is computed once per evaluation.
+
+    A predicate's body reads the predicates it uses from the evaluation's environment; a
+    condition's closure computes the predicates it needs, dependencies first, then itself
+    (see :func:`yibao_rules.expr.link_predicates`).
+    """
+
+    def __init__(self, sets: Mapping[str, frozenset[Any]]) -> None:
+        self.sets = sets
+        self.bodies: dict[str, Evaluator] = {}
+        self.position: dict[str, int] = {}
+        self.needs: dict[str, frozenset[str]] = {}
+        self.readers: dict[str, Evaluator] = {}
+
+    def add(self, name: str, checked: Checked) -> None:
+        """Register a predicate; those it uses must have been added before."""
+        self.readers[name] = predicate_reader(name)
+        self.bodies[name] = compile_expr(checked.expr, predicates=self.readers, sets=self.sets)
+        self.position[name] = len(self.position)
+        self.needs[name] = frozenset(checked.predicates).union(*(self.needs[p] for p in checked.predicates))
+
+    def link(self, checked: Checked, name: str | None = None) -> Evaluator:
+        uses = frozenset(checked.predicates).union(*(self.needs[p] for p in checked.predicates))
+        body = (
+            self.bodies[name]
+            if name is not None
+            else compile_expr(checked.expr, predicates=self.readers, sets=self.sets)
+        )
+        needed = [(p, self.bodies[p]) for p in sorted(uses, key=self.position.__getitem__)]
+        return link_predicates(body, needed)
+
+
 @dataclass
 class _Compiler:
     scope: _Scope
     predicates: Mapping[str, CompiledCondition]
     problems: list[Problem]
+    linker: _Linker
 
     def item_conditions(self, doc: YamlDocument, item: S.Item) -> dict[YamlPath, CompiledCondition]:
         paths: list[tuple[YamlPath, str]] = [
@@ -519,7 +609,6 @@ class _Compiler:
                     if sub.when:
                         paths.append((("situations", i, "materials", j, "substitutes", k, "when"), sub.when))
         out: dict[YamlPath, CompiledCondition] = {}
-        evaluators = _evaluators(self.predicates)
         for path, text in paths:
             checked = _check_condition(doc, path, text, self.scope, self.problems)
             if checked is None or not checked.predicates <= self.predicates.keys():
@@ -527,7 +616,7 @@ class _Compiler:
             out[path] = CompiledCondition(
                 text,
                 checked,
-                compile_expr(checked.expr, predicates=evaluators, sets=self.scope.values),
+                self.linker.link(checked),
                 doc.locate_in_scalar(path, 0),
                 _all_facts(checked, self.predicates),
             )

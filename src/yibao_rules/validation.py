@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from yibao_rules import schema as S
-from yibao_rules.errors import Problem, did_you_mean
-from yibao_rules.yaml_source import YamlDocument, YamlPath
+from yibao_rules.errors import Problem, SourceLocation, did_you_mean
+from yibao_rules.yaml_source import MAX_PROBLEMS, YamlDocument, YamlPath
 
 __all__ = ["translate_validation_error"]
 
@@ -42,7 +42,8 @@ def translate_validation_error(
     allowed at that very place, so the suggestion is one that would be accepted there.
     """
     problems = []
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for error in errors[:MAX_PROBLEMS]:  # linear however broken the file: suggestions cost per problem
         path = _document_path(doc, error["loc"])
         kind = error["type"]
         if kind == "extra_forbidden" and model is not None:
@@ -51,6 +52,14 @@ def translate_validation_error(
                 error = {**error, "ctx": {**error.get("ctx", {}), "allowed": allowed}}
         message = _message(kind, error, path)
         problems.append(doc.problem(path, message, key=kind == "extra_forbidden"))
+    if len(errors) > MAX_PROBLEMS:
+        rest = len(errors) - MAX_PROBLEMS
+        problems.append(
+            Problem(
+                SourceLocation(doc.path, max(len(doc.lines), 1), 1),  # listed after every problem shown
+                f"另有 {rest} 处问题未列出 (and {rest} more problem(s) in this file, not shown)",
+            )
+        )
     return problems
 
 

@@ -7,8 +7,14 @@ marks), and the nodes are turned into plain Python data by hand so that:
 * mapping keys are always text (``on:`` is the key "on", not ``True``);
 * every key and value keeps its ``line:col`` (looked up by its path, e.g.
   ``("situations", 0, "materials", 1, "name")``);
-* duplicate keys, aliases (``*ref``: the vehicle of "billion laughs" bombs), custom
-  tags and excessive nesting are reported as located problems, never obeyed.
+* duplicate keys, aliases (``*ref``: the vehicle of "billion laughs" bombs), explicit
+  tags (``!!int``, ``!!python/object``…) and excessive nesting are reported as located
+  problems, never obeyed;
+* a file reached through a link that leaves the rules folder is refused;
+* the problems of one file are capped (:data:`MAX_PROBLEMS`), so a huge broken file costs
+  linear time and a readable report.
+
+Nothing is kept between documents: every value is built fresh for its own file.
 """
 
 from __future__ import annotations
@@ -21,14 +27,17 @@ from typing import Any
 import yaml
 from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
-from yibao_rules.errors import Problem, SourceLocation
+from yibao_rules.errors import Problem, SourceLocation, shown
 
-__all__ = ["YamlDocument", "YamlPath", "read_yaml"]
+__all__ = ["MAX_PROBLEMS", "YamlDocument", "YamlPath", "cap_problems", "outside", "read_yaml"]
 
 YamlPath = tuple[str | int, ...]
 
 MAX_DEPTH = 64
+MAX_PROBLEMS = 100
+"""At most this many problems are reported per file; the rest are counted in one more line."""
 _ALLOWED_SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -162,8 +171,40 @@ class YamlDocument:
         return self.values.get(())
 
 
-def read_yaml(file: Path, display_path: str) -> tuple[YamlDocument | None, list[Problem]]:
-    """Read one rule file. Returns the document (``None`` if unreadable) and its problems."""
+def outside(file: Path, root: Path) -> bool:
+    """Whether ``file``, links followed, lies outside the folder ``root``."""
+    try:
+        return not file.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return True
+
+
+def cap_problems(problems: list[Problem], display_path: str) -> list[Problem]:
+    """The first :data:`MAX_PROBLEMS` problems, and one line counting the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS
+    last = max(p.location.line for p in problems)  # listed after every problem shown
+    more = Problem(
+        SourceLocation(display_path, last, 1),
+        f"另有 {rest} 处问题未列出 (and {rest} more problem(s) in this file, not shown)",
+    )
+    return [*problems[:MAX_PROBLEMS], more]
+
+
+def read_yaml(file: Path, display_path: str, root: Path | None = None) -> tuple[YamlDocument | None, list[Problem]]:
+    """Read one rule file. Returns the document (``None`` if unreadable) and its problems.
+
+    With ``root``, a file that is (or is reached through) a link leading outside ``root`` is
+    refused unread.
+    """
+    if root is not None and outside(file, root):
+        return None, [
+            Problem(
+                SourceLocation(display_path, 1, 1),
+                f"链接指向规则目录之外，未读取 (a link leading outside the rules folder {root} is not followed)",
+            )
+        ]
     try:
         raw = file.read_bytes()
     except OSError as exc:
@@ -178,9 +219,9 @@ def read_yaml(file: Path, display_path: str) -> tuple[YamlDocument | None, list[
     try:
         if _FAST:
             _prescan(text)
-            root = yaml.compose(text, Loader=yaml.CSafeLoader)
+            tree = yaml.compose(text, Loader=yaml.CSafeLoader)
         else:
-            root = yaml.compose(text, Loader=_NoAliasLoader)
+            tree = yaml.compose(text, Loader=_NoAliasLoader)
     except _Refused as exc:
         src = lines[exc.line] if exc.line < len(lines) else None
         return None, [Problem(SourceLocation(display_path, exc.line + 1, exc.column + 1), exc.message, src)]
@@ -209,17 +250,46 @@ def read_yaml(file: Path, display_path: str) -> tuple[YamlDocument | None, list[
     except RecursionError:
         return None, [Problem(SourceLocation(display_path, 1, 1), "YAML 嵌套过深 (nesting too deep)")]
     doc = YamlDocument(display_path, None, lines)
-    if root is None:
+    if tree is None:
         return None, [Problem(SourceLocation(display_path, 1, 1), "文件为空 (file is empty)")]
     problems: list[Problem] = []
-    doc.data = _convert(root, (), doc, problems, 0)
-    return doc, problems
+    doc.data = _Converter(doc, problems).convert(tree, (), 0)
+    return doc, cap_problems(problems, display_path)
 
 
-_scalar_loader = yaml.SafeLoader("")
+_RESOLVER = Resolver()
+_TAG_MESSAGE = "不允许使用 YAML 标签 {tag} (explicit tags are not allowed in rule files; write the plain value)"
 
 
-def _convert(node: Node, path: YamlPath, doc: YamlDocument, problems: list[Problem], depth: int) -> Any:
+class _Converter(yaml.constructor.SafeConstructor):
+    """Builds one document's values; made per document, so nothing outlives it."""
+
+    def __init__(self, doc: YamlDocument, problems: list[Problem]) -> None:
+        super().__init__()
+        self.doc = doc
+        self.problems = problems
+
+    def scalar(self, node: ScalarNode, path: YamlPath) -> Any:
+        # A tag other than the one the plain (or quoted) text resolves to by itself was written
+        # explicitly (``!!int ""``): refused, as the README promises, rather than obeyed.
+        implicit = _RESOLVER.resolve(ScalarNode, node.value, (not node.style, bool(node.style)))  # type: ignore[no-untyped-call]
+        if node.tag != implicit:
+            shown_tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.problems.append(self.doc.problem(path, _TAG_MESSAGE.format(tag=repr(shown_tag))))
+            return None
+        try:
+            return self.yaml_constructors[node.tag](self, node)
+        except (ValueError, yaml.YAMLError, ArithmeticError, LookupError, AttributeError, TypeError) as exc:
+            self.problems.append(self.doc.problem(path, f"无法读取的值 {shown(node.value)} (invalid value: {exc})"))
+            return None
+
+    def convert(self, node: Node, path: YamlPath, depth: int) -> Any:
+        return _convert(node, path, self.doc, self.problems, depth, self)
+
+
+def _convert(
+    node: Node, path: YamlPath, doc: YamlDocument, problems: list[Problem], depth: int, builder: _Converter
+) -> Any:
     doc.values[path] = node
     if depth > MAX_DEPTH:
         problems.append(doc.problem(path, f"YAML 嵌套过深 (nesting deeper than {MAX_DEPTH} levels)"))
@@ -228,17 +298,12 @@ def _convert(node: Node, path: YamlPath, doc: YamlDocument, problems: list[Probl
         if node.tag not in _ALLOWED_SCALAR_TAGS:
             problems.append(doc.problem(path, f"不支持的 YAML 标签 {node.tag!r} (tag not allowed)"))
             return None
-        try:
-            value = _scalar_loader.construct_object(node)
-        except (ValueError, yaml.YAMLError, OverflowError) as exc:
-            problems.append(doc.problem(path, f"无法读取的值 {node.value!r} (invalid value: {exc})"))
-            return None
-        return value
+        return builder.scalar(node, path)
     if isinstance(node, SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
             problems.append(doc.problem(path, f"不支持的 YAML 标签 {node.tag!r} (tag not allowed)"))
             return None
-        return [_convert(child, (*path, i), doc, problems, depth + 1) for i, child in enumerate(node.value)]
+        return [_convert(child, (*path, i), doc, problems, depth + 1, builder) for i, child in enumerate(node.value)]
     if isinstance(node, MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
             problems.append(doc.problem(path, f"不支持的 YAML 标签 {node.tag!r} (tag not allowed)"))
@@ -272,7 +337,7 @@ def _convert(node: Node, path: YamlPath, doc: YamlDocument, problems: list[Probl
                 continue
             first_seen[key] = key_node
             doc.keys[child_path] = key_node
-            result[key] = _convert(value_node, child_path, doc, problems, depth + 1)
+            result[key] = _convert(value_node, child_path, doc, problems, depth + 1, builder)
         return result
     problems.append(doc.problem(path, "无法识别的 YAML 节点 (unrecognised node)"))
     return None

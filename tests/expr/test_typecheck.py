@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from typing import ClassVar
 
 import pytest
 
 from yibao_rules.errors import ConditionError
-from yibao_rules.expr import parse, typecheck
+from yibao_rules.expr import UNKNOWN, EvaluationError, compile_expr, parse, typecheck
 from yibao_rules.expr import types as T
-from yibao_rules.expr.ast import Compare, Literal
+from yibao_rules.expr.ast import Compare, Literal, walk
 
 RELATIONS = frozenset({"配偶", "父母", "子女", "兄弟姐妹"})
 
@@ -100,3 +101,55 @@ def test_references_are_collected() -> None:
     assert checked.facts == {"p.rel", "p.flag"}
     assert checked.sets == {"近亲属"}
     assert checked.predicates == {"在甘肃参保"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"甘肃省" in [p.province]',
+        '"甘肃" in [p.province, "620000"]',
+        'p.province in ["甘肃省", "620000"]',
+        '"620000" not in [p.province]',
+    ],
+)
+def test_province_literals_in_lists_become_codes(text: str) -> None:
+    """Issue 12.10: a province written by name inside a list meets the fact's code."""
+    checked = typecheck(parse(text), FakeScope(), text)
+    literals = [n.value for n in walk(checked.expr) if isinstance(n, Literal)]
+    assert literals and all(v == "620000" for v in literals), literals
+
+
+def test_province_in_list_evaluates_against_the_code() -> None:
+    text = '"甘肃省" in [p.province]'
+    run = compile_expr(typecheck(parse(text), FakeScope(), text).expr)
+    day = dt.date(2024, 1, 1)
+    assert run({"p.province": "620000"}, day) is True
+    assert run({"p.province": "510000"}, day) is False
+    assert run({}, day) is UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('date("9999-12-31") + 1 > p.birth', "out of range"),
+        ('date("0001-01-01") - 1 < p.birth', "out of range"),
+        ("p.birth + 4000000 > p.birth", "out of range"),
+        ("1 / 0 > p.amount", "division by zero"),
+        ("1" + " + 1" * 150 + " == p.amount", "nested deeper"),
+        ("p.amount" + " * 2" * 150 + " > 1", "nested deeper"),
+    ],
+)
+def test_constant_arithmetic_out_of_range_and_long_chains_are_load_time_errors(text: str, message: str) -> None:
+    """Issues 1 and 2: caught when the rules load, located, never RecursionError or OverflowError."""
+    with pytest.raises(ConditionError, match=message):
+        typecheck(parse(text), FakeScope(), text)
+
+
+def test_date_arithmetic_on_facts_out_of_range_is_an_evaluation_error() -> None:
+    text = "p.birth + 30 > today"
+    run = compile_expr(typecheck(parse(text), FakeScope(), text).expr)
+    with pytest.raises(EvaluationError, match="out of range"):
+        run({"p.birth": dt.date(9999, 12, 31)}, dt.date(2024, 1, 1))
+    today = compile_expr(typecheck(parse("today + 3000000 > today"), FakeScope(), "").expr)
+    with pytest.raises(EvaluationError, match="out of range"):
+        today({}, dt.date(2026, 1, 1))

@@ -24,6 +24,8 @@ __all__ = [
     "Not",
     "Span",
     "Unary",
+    "children",
+    "deepest",
     "to_source",
     "walk",
 ]
@@ -181,19 +183,41 @@ def quote(text: str) -> str:
     raise ValueError(f"string contains every kind of closing quote: {text!r}")
 
 
-def walk(node: Expr) -> list[Expr]:
-    """All nodes of a tree, parents before children."""
-    out: list[Expr] = [node]
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of a node, left to right."""
     match node:
         case ListLit(items=xs) | BoolOp(operands=xs) | Call(args=xs):
-            for x in xs:
-                out.extend(walk(x))
+            return xs
         case Unary(operand=x) | Not(operand=x):
-            out.extend(walk(x))
+            return (x,)
         case Arith(left=a, right=b) | Compare(left=a, right=b):
-            out.extend(walk(a))
-            out.extend(walk(b))
+            return (a, b)
         case Member(element=a, container=b):
-            out.extend(walk(a))
-            out.extend(walk(b))
+            return (a, b)
+    return ()
+
+
+def walk(node: Expr) -> list[Expr]:
+    """All nodes of a tree, parents before children (in pre-order; iterative, so any depth is safe)."""
+    out: list[Expr] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(reversed(children(current)))
     return out
+
+
+def deepest(node: Expr, limit: int) -> Expr | None:
+    """The first node found deeper than ``limit`` levels (the root is level 1), or ``None``.
+
+    Iterative: it is what guards the recursive passes (type checking, compiling, printing)
+    from trees too deep for them, such as a long chain ``1 + 1 + … + 1``.
+    """
+    stack: list[tuple[Expr, int]] = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        if level > limit:
+            return current
+        stack.extend((child, level + 1) for child in reversed(children(current)))  # leftmost first
+    return None

@@ -6,17 +6,21 @@ operation with an unknown operand is unknown.  This is what lets the engine say
 "ineligible whatever the missing answers are" or "still undetermined".
 
 No ``eval``/``exec``: each node becomes a small closure, built once at load time.
+
+Arithmetic is bounded: a date moved out of the calendar's range (years 1–9999), a
+division by zero or a number too large for its type is an :class:`EvaluationError`
+(a :class:`~yibao_rules.errors.YibaoError`), never Python's own exception.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import operator
-from collections.abc import Callable, Mapping
-from decimal import Decimal, DivisionByZero, InvalidOperation
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from yibao_rules.errors import YibaoError
+from yibao_rules.expr.arith import EvaluationError, arithmetic, negate
 from yibao_rules.expr.ast import (
     Arith,
     BoolOp,
@@ -32,7 +36,7 @@ from yibao_rules.expr.ast import (
 )
 from yibao_rules.expr.typecheck import TODAY
 
-__all__ = ["UNKNOWN", "EvaluationError", "Evaluator", "Facts", "compile_expr"]
+__all__ = ["UNKNOWN", "EvaluationError", "Evaluator", "Facts", "compile_expr", "link_predicates", "predicate_reader"]
 
 
 class _Unknown:
@@ -55,10 +59,6 @@ Facts = Mapping[str, Any]
 Evaluator = Callable[[Facts, dt.date], Any]
 
 
-class EvaluationError(YibaoError):
-    """A condition failed at run time (for example a division by zero)."""
-
-
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
@@ -67,27 +67,6 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-
-
-def _add(a: Any, b: Any) -> Any:
-    if isinstance(a, dt.date):
-        return a + dt.timedelta(days=int(b))
-    return a + b
-
-
-def _sub(a: Any, b: Any) -> Any:
-    if isinstance(a, dt.date):
-        if isinstance(b, dt.date):
-            return (a - b).days
-        return a - dt.timedelta(days=int(b))
-    return a - b
-
-
-def _div(a: Any, b: Any) -> Any:
-    try:
-        return Decimal(a) / Decimal(b)
-    except (ZeroDivisionError, DivisionByZero, InvalidOperation):
-        raise EvaluationError(f"除数为零 (division by zero: {a} / {b})") from None
 
 
 def _years_between(a: dt.date, b: dt.date) -> int:
@@ -99,7 +78,6 @@ def _days_between(a: dt.date, b: dt.date) -> int:
     return (b - a).days
 
 
-_ARITH: dict[str, Callable[[Any, Any], Any]] = {"+": _add, "-": _sub, "*": operator.mul, "/": _div}
 _FUNCS: dict[str, Callable[..., Any]] = {"years_between": _years_between, "days_between": _days_between}
 
 
@@ -142,9 +120,9 @@ def compile_expr(
                 return _bool_op(op == "and", tuple(build(x) for x in xs))
             case Unary(operand=x):
                 inner = build(x)
-                return lambda f, t: UNKNOWN if (v := inner(f, t)) is UNKNOWN else -v
+                return lambda f, t: UNKNOWN if (v := inner(f, t)) is UNKNOWN else negate(v)
             case Arith(op=op, left=a, right=b):
-                return _binary(_ARITH[op], build(a), build(b))
+                return _binary(functools.partial(arithmetic, op), build(a), build(b))
             case Compare(op=op, left=a, right=b):
                 return _binary(_COMPARE[op], build(a), build(b))
             case Member(element=a, container=b, negated=neg):
@@ -165,6 +143,37 @@ def compile_expr(
         raise TypeError(f"cannot compile {node!r}")
 
     return build(expr)
+
+
+def predicate_reader(name: str) -> Evaluator:
+    """A closure that reads the value of named predicate ``name`` computed by :func:`link_predicates`.
+
+    Pass these as ``compile_expr(..., predicates=...)`` to compile a condition whose predicates
+    are computed once each, beforehand, instead of called (and recomputed) wherever they appear.
+    """
+    return lambda f, t: f[name]
+
+
+def link_predicates(body: Evaluator, needed: Sequence[tuple[str, Evaluator]]) -> Evaluator:
+    """``body`` with the named predicates it needs computed first, each exactly once.
+
+    ``needed`` lists every predicate ``body`` uses, directly or through other predicates,
+    dependencies first, each with its own body compiled over :func:`predicate_reader`.
+    Evaluation is then linear in the size of the predicates, however they share each other,
+    and never recursive across predicates. Predicate names cannot clash with facts
+    (facts are ``party.name``; predicate names have no dot).
+    """
+    if not needed:
+        return body
+    plan = tuple(needed)
+
+    def evaluate(f: Facts, t: dt.date) -> Any:
+        env = dict(f)
+        for name, predicate in plan:
+            env[name] = predicate(env, t)
+        return body(env, t)
+
+    return evaluate
 
 
 def _bool_op(is_and: bool, parts: tuple[Evaluator, ...]) -> Evaluator:

@@ -14,6 +14,11 @@ Grammar, loosest binding first::
                 | "(" or_expr ")" | "[" [args] "]"
 
 Comparisons do not chain (``a < b < c`` is an error, not a surprise).
+
+Size is bounded where it is built: brackets, ``not`` and unary minus nest at most
+:data:`MAX_DEPTH` deep, and the finished tree at most :data:`MAX_TREE_DEPTH` levels, which
+bounds chains of ``+ - * /`` too (they nest one level per operator), so every later pass
+may recurse over the tree safely.
 ``date("2023-01-01")`` is folded into a date literal here, so a bad date is a syntax error
 pointing at the string.
 """
@@ -37,12 +42,14 @@ from yibao_rules.expr.ast import (
     Not,
     Span,
     Unary,
+    deepest,
 )
 from yibao_rules.expr.lexer import Token, TokenKind, tokenize
 
 __all__ = ["parse"]
 
 MAX_DEPTH = 60
+MAX_TREE_DEPTH = 100
 _COMPARE_OPS = ("==", "!=", "<=", ">=", "<", ">")
 
 
@@ -54,7 +61,18 @@ def parse(text: str) -> Expr:
     """
     if not text.strip():
         raise ConditionError("条件为空 (empty condition)", 0, 1, text)
-    return _Parser(text).parse()
+    tree = _Parser(text).parse()
+    too_deep = deepest(tree, MAX_TREE_DEPTH)
+    if too_deep is not None:
+        offset, length = too_deep.span
+        raise ConditionError(
+            f"条件过于复杂 (expression nested deeper than {MAX_TREE_DEPTH} levels; each operator of a chain "
+            f"such as 1 + 1 + … counts one level: split it into named predicates)",
+            offset,
+            max(length, 1),
+            text,
+        )
+    return tree
 
 
 class _Parser:

@@ -1,7 +1,9 @@
 """Type checking of parsed conditions against the fact vocabulary (done once, at load time).
 
-The checker returns a *rewritten* tree: string literals compared with a province are
-replaced by the province's 6-digit code, so evaluation never has to normalise anything.
+The checker returns a *rewritten* tree: string literals that meet a province or admin
+division (compared with one, or listed with or looked up among them) are replaced by the
+6-digit code, so evaluation never has to normalise anything. Arithmetic on constants is
+computed here, so a date out of range in a constant part is a load-time error.
 Every error carries the span of the offending part so the loader can put a caret under it.
 """
 
@@ -10,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from yibao_rules.errors import ConditionError, did_you_mean, did_you_mean_fact
+from yibao_rules.expr.arith import MAX_DAY_SPAN, EvaluationError, arithmetic, negate
 from yibao_rules.expr.ast import (
     Arith,
     BoolOp,
@@ -79,6 +82,20 @@ class _Checker:
         self.facts: set[str] = set()
         self.sets: set[str] = set()
         self.predicates: set[str] = set()
+        self.constants: dict[int, tuple[Expr, Any]] = {}  # id(node) -> (node, value) of constant parts
+
+    def constant(self, node: Expr) -> tuple[bool, Any]:
+        if isinstance(node, Literal):
+            return True, node.value
+        found = self.constants.get(id(node))
+        return (True, found[1]) if found is not None and found[0] is node else (False, None)
+
+    def fold(self, node: Expr, compute: Any) -> None:
+        """Record the value of a constant part, or report why it cannot be computed."""
+        try:
+            self.constants[id(node)] = (node, compute())
+        except EvaluationError as exc:
+            raise self.error(str(exc), node) from None
 
     def error(self, message: str, node: Expr) -> ConditionError:
         offset, length = node.span
@@ -104,7 +121,11 @@ class _Checker:
                 return replace(node, operands=tuple(self.expect(x, BOOL, msg) for x in xs)), BOOL
             case Unary(operand=x):
                 x2 = self.expect(x, NUMBER, "负号只能用于数字 (unary minus needs a number)")
-                return replace(node, operand=x2), NUMBER
+                new = replace(node, operand=x2)
+                known, value = self.constant(x2)
+                if known:
+                    self.fold(new, lambda: negate(value))
+                return new, NUMBER
             case Arith():
                 return self.arith(node)
             case Compare():
@@ -151,14 +172,23 @@ class _Checker:
         right, rt = self.check(node.right)
         new = replace(node, left=left, right=right)
         kinds = (lt.kind, rt.kind)
+        result: Type | None = None
         if kinds == ("number", "number"):
-            return new, NUMBER
-        if node.op == "+" and kinds == ("date", "number"):
-            return new, DATE
-        if node.op == "-" and kinds == ("date", "number"):
-            return new, DATE
-        if node.op == "-" and kinds == ("date", "date"):
-            return new, NUMBER
+            result = NUMBER
+        elif node.op in ("+", "-") and kinds == ("date", "number"):
+            result = DATE
+            days_known, days = self.constant(right)
+            if days_known and abs(days) > MAX_DAY_SPAN:
+                raise self.error(
+                    f"日期超出范围 (date out of range: {days} days moves any date outside years 1–9999)", node
+                )
+        elif node.op == "-" and kinds == ("date", "date"):
+            result = NUMBER
+        if result is not None:
+            (left_known, a), (right_known, b) = self.constant(left), self.constant(right)
+            if left_known and right_known:
+                self.fold(new, lambda: arithmetic(node.op, a, b))
+            return new, result
         raise self.error(
             f"不能计算 {lt.describe()} {node.op} {rt.describe()} "
             f"(arithmetic works on numbers; dates allow date ± days and date - date)",
@@ -242,18 +272,23 @@ class _Checker:
         return replace(node, element=element, container=container), BOOL
 
     def list_literal(self, node: Expr, items: tuple[Expr, ...], element: Type | None) -> tuple[Expr, Type]:
+        pairs = [self.check(item) for item in items]
+        # Text literals take the type of what they meet: the element looked up, else the first
+        # item that is not plain text (``"甘肃省" in [applicant.insured_province]``).
+        target = element if element is not None and element.is_stringy and element != TEXT else None
+        if target is None:
+            target = next((typ for _, typ in pairs if typ.is_stringy and typ != TEXT), None)
         checked: list[Expr] = []
         types: list[Type] = []
-        for item in items:
-            new, typ = self.check(item)
-            if element is not None and element.is_stringy and isinstance(new, Literal) and typ == TEXT:
-                new, typ = self.coerce_literal(new, element), element
+        for new, typ in pairs:
+            if target is not None and isinstance(new, Literal) and typ == TEXT:
+                new, typ = self.coerce_literal(new, target), target
             checked.append(new)
             types.append(typ)
         kinds = {t.kind for t in types}
         if len(kinds) > 1:
             raise self.error("列表中的值类型不一致 (list items must all have the same type)", node)
-        inner = element if element is not None and element.is_stringy else (types[0] if types else TEXT)
+        inner = target or (element if element is not None and element.is_stringy else (types[0] if types else TEXT))
         assert isinstance(node, ListLit)
         return replace(node, items=tuple(checked)), collection(inner)
 
