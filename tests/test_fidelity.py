@@ -37,6 +37,31 @@ def test_all_three_sources_are_present() -> None:
     assert set(SOURCES) == {"000", "001", "002"}
 
 
+# Material names that split one source phrase into separate documents ("A及B身份证件" → "A身份证件",
+# "B身份证件"): each maps to the phrase it comes from, which must appear verbatim in the source, and
+# the name must be read off that phrase in order (a subsequence of its characters).
+SPLIT_NAMES = {
+    "委托人身份证件": "委托人及代理人身份证件原件",  # 四（一）2（3）①、3（3）① 委托办理
+}
+
+
+def is_subsequence(name: str, phrase: str) -> bool:
+    chars = iter(phrase)
+    return all(c in chars for c in name)
+
+
+def test_split_names_are_read_off_a_source_phrase() -> None:
+    for name, phrase in SPLIT_NAMES.items():
+        assert normalise(phrase) in SOURCES["002"], phrase
+        assert is_subsequence(name, phrase) and name not in phrase, name
+
+
+def found(kind: str, name: str, text: str) -> bool:
+    if normalise(name) in text:
+        return True
+    return kind == "material" and name in SPLIT_NAMES and normalise(SPLIT_NAMES[name]) in text
+
+
 def test_every_name_appears_verbatim_in_its_source(rulebook: Rulebook) -> None:
     missing = []
     for item in rulebook.items.values():
@@ -45,8 +70,22 @@ def test_every_name_appears_verbatim_in_its_source(rulebook: Rulebook) -> None:
         for situation in item.model.situations:
             names.append(("情形", situation.name))
             names += [("material", m.name) for m in situation.materials]
-        missing += [f"{item.id}: {kind} {name!r}" for kind, name in names if normalise(name) not in text]
+        missing += [f"{item.id}: {kind} {name!r}" for kind, name in names if not found(kind, name, text)]
     assert missing == []
+
+
+def test_every_enum_value_of_a_guide_fact_is_the_sources_wording(rulebook: Rulebook) -> None:
+    """Facts sourced from a guide take their enum values from its wording (plus 其他 = none of the listed,
+    and 未参保 = not insured); the 险种 names are the rulebook's own labels, checked elsewhere."""
+    own_labels = {"其他", "未参保", "职工医保", "城乡居民医保"}
+    wrong = []
+    for key, fact in rulebook.vocabulary.facts.items():
+        spec = fact.spec
+        if not fact.values or spec.source is None:
+            continue
+        text = SOURCES[rulebook.citations[spec.source.ref].source]
+        wrong += [f"{key}: {v}" for v in fact.values if v not in own_labels and normalise(v) not in text]
+    assert wrong == []
 
 
 def test_citations_appear_in_their_source(rulebook: Rulebook) -> None:
