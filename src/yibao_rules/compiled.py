@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from yibao_rules.errors import SourceLocation, UnknownItemError, did_you_mean
 from yibao_rules.expr import Checked, Evaluator
@@ -129,25 +129,11 @@ class CompiledRulebook:
 
     def item(self, key: str) -> CompiledItem:
         """An item by its id or its exact Chinese name."""
-        if not isinstance(key, str):
-            raise UnknownItemError(f"an item is named by its id or Chinese name (text), not {type(key).__name__}")
-        found = self.items.get(key) or next((i for i in self.items.values() if i.name == key), None)
-        if found is None:
-            names = [*self.items, *(i.name for i in self.items.values())]
-            raise UnknownItemError(f"unknown item '{key}'{did_you_mean(key, names)}; `yibao-rules items` lists them")
-        return found
+        return _lookup(self.items, key, "item", "`yibao-rules items` lists them")
 
     def bundle(self, key: str) -> LoadedBundle:
         """A bundle (一件事 / 一事联办) by its id or its exact Chinese name."""
-        if not isinstance(key, str):
-            raise UnknownItemError(f"a bundle is named by its id or Chinese name (text), not {type(key).__name__}")
-        found = self.bundles.get(key) or next((b for b in self.bundles.values() if b.name == key), None)
-        if found is None:
-            names = [*self.bundles, *(b.name for b in self.bundles.values())]
-            raise UnknownItemError(
-                f"unknown bundle '{key}'{did_you_mean(key, names)}; `yibao-rules items --bundles` lists them"
-            )
-        return found
+        return _lookup(self.bundles, key, "bundle", "`yibao-rules items --bundles` lists them")
 
     def citation_text(self, ref_id: str, clause: str | None = None) -> str:
         """A human-readable citation: 《title》（document number）clause."""
@@ -170,3 +156,17 @@ def format_citation(c: Citation, clause: str | None = None) -> str:
 def citation_label(c: Citation, ref: CitationRef) -> str:
     """The citation with the clause and section that ``ref`` points at."""
     return format_citation(c, " ".join(part for part in (ref.clause, ref.section) if part) or None)
+
+
+_Named = TypeVar("_Named", CompiledItem, LoadedBundle)
+
+
+def _lookup(table: Mapping[str, _Named], key: str, what: str, listing: str) -> _Named:
+    """An entry of ``table`` by id or exact Chinese name; a clear error with the closest one."""
+    if not isinstance(key, str):
+        raise UnknownItemError(f"a {what} is named by its id or Chinese name (text), not {type(key).__name__}")
+    found = table.get(key) or next((entry for entry in table.values() if entry.name == key), None)
+    if found is None:
+        names = [*table, *(entry.name for entry in table.values())]
+        raise UnknownItemError(f"unknown {what} '{key}'{did_you_mean(key, names)}; {listing}")
+    return found
