@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -42,9 +43,19 @@ def rules_copy(tmp_path: Path) -> Path:
     return target
 
 
-def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script the way a user would."""
+def run_cli(
+    *args: str, cwd: Path | None = None, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script the way a user would (``env`` is added to the environment)."""
     exe = Path(sys.executable).with_name("yibao-rules")
+    environment = {k: v for k, v in os.environ.items() if k != "YIBAO_RULES"} | (env or {})
     return subprocess.run(
-        [str(exe), *args], cwd=cwd, input=stdin, capture_output=True, text=True, encoding="utf-8", timeout=60
+        [str(exe), *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        env=environment,
     )

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+
+import pytest
+import wcwidth
 
 from .conftest import run_cli
 
@@ -85,3 +89,105 @@ def test_rules_option_with_broken_rules_exits_1(tmp_path: Path) -> None:
 
 def test_usage_error_exits_2() -> None:
     assert run_cli("items", "--no-such-flag").returncode == 2
+
+
+# Every command that reads a rulebook, with arguments that are otherwise fine.
+RULEBOOK_COMMANDS = [
+    ("check",),
+    ("items",),
+    ("show", "family_mutual_aid"),
+    ("evaluate", "family_mutual_aid"),
+    ("checklist", "门诊费用报销"),
+    ("bundle", "就医费用报销一件事"),
+    ("interview", "family_mutual_aid"),
+    ("track", str(Path(__file__).resolve().parents[1] / "examples" / "events.jsonl")),
+    ("test", str(Path(__file__).resolve().parent / "scenarios")),
+    ("deadline", "--start", "2026-09-28", "--working-days", "5"),
+    ("calendar", "2026-10"),
+]
+
+
+@pytest.mark.parametrize("args", RULEBOOK_COMMANDS, ids=lambda a: a[0])
+def test_every_command_honours_yibao_rules(args: tuple[str, ...], tmp_path: Path) -> None:
+    """YIBAO_RULES names the rules directory for every command (here one without any rule file):
+    the rulebook problems are reported and the exit status is 1."""
+    result = run_cli(*args, env={"YIBAO_RULES": str(tmp_path)}, stdin="")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert str(tmp_path / "facts.yaml") in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("args", [*RULEBOOK_COMMANDS, ("diff", "/no/such/rules", "/no/such/rules")], ids=lambda a: a[0])
+def test_a_missing_rules_directory_exits_1_from_every_command(args: tuple[str, ...], tmp_path: Path) -> None:
+    """README: exit 1 when the rulebook has problems, and a missing rules directory is one."""
+    missing = str(tmp_path / "no-such-rules")
+    argv = (*args, missing) if args == ("check",) else args if args[0] == "diff" else (*args, "--rules", missing)
+    result = run_cli(*argv, stdin="")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "规则目录不存在 (rules directory not found)" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_calendar_columns_line_up_by_display_width() -> None:
+    """休 and 班 are two columns wide: every day must start in its weekday's column."""
+    out = run_cli("calendar", "2026-10").stdout.splitlines()
+    header, weeks = out[1], out[2:7]
+    assert [wcwidth.wcswidth(header[: header.index(d)]) for d in "一二三四五六日"] == [0, 6, 12, 18, 24, 30, 36]
+    for line in weeks:
+        for match in re.finditer(r"\d+", line):
+            end = wcwidth.wcswidth(line[: match.end()])
+            assert end % 6 == 2, f"{match.group()} ends at column {end} in {line!r}"
+
+
+def test_check_summary_is_chinese_with_english_in_brackets(tmp_path: Path) -> None:
+    result = run_cli("check", str(tmp_path))
+    assert result.returncode == 1
+    assert re.fullmatch(r"发现 (\d+) 处问题 \(\1 problems found\)\.", result.stderr.strip()), result.stderr
+
+
+def test_check_caps_the_problems_printed(rules_copy: Path) -> None:
+    """A huge broken file: the first 200 problems are printed, the rest only counted."""
+    lines = ["id: big_item", "name: 大文件", 'jurisdiction: "620000"', "source: gansu_service_guide", "situations:"]
+    lines += [f"  - {{name: s{i}, bogus: {i}}}" for i in range(500)]
+    (rules_copy / "items" / "big_item.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("check", "--brief", str(rules_copy))
+    assert result.returncode == 1
+    out = result.stdout.splitlines()
+    assert len(out) == 201 and out[-1] == "……另有 300 处问题未显示 (300 more problems not shown)"
+    assert result.stderr.strip() == "发现 500 处问题 (500 problems found)."
+    assert len(run_cli("check", "--brief", "--max-problems", "0", str(rules_copy)).stdout.splitlines()) == 500
+
+
+def test_test_without_any_scenario_is_an_error(tmp_path: Path) -> None:
+    """An empty directory, or a file with `cases: []`, must not pass as '0 passed'."""
+    empty = run_cli("test", str(tmp_path))
+    assert empty.returncode == 2 and "no scenarios found" in empty.stderr
+    (tmp_path / "none.yaml").write_text("item: family_mutual_aid\ncases: []\n", encoding="utf-8")
+    no_cases = run_cli("test", str(tmp_path))
+    assert no_cases.returncode == 2 and "no scenarios found" in no_cases.stderr
+
+
+def test_test_with_missing_target_and_rules_blames_the_rules(tmp_path: Path) -> None:
+    result = run_cli("test", str(tmp_path / "no-such-scenarios"), "--rules", str(tmp_path / "no-such-rules"))
+    assert result.returncode == 1 and "rules directory not found" in result.stderr
+    result = run_cli("test", str(tmp_path / "no-such-scenarios"))
+    assert result.returncode == 2 and "no such file or directory" in result.stderr
+
+
+def test_track_on_an_empty_log_says_so(tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    log.write_text("\n", encoding="utf-8")
+    result = run_cli("track", str(log))
+    assert result.returncode == 2 and "no events" in result.stderr
+
+
+def test_bundle_output_is_chinese_and_shows_each_claim_one_way() -> None:
+    """就医费用报销一件事: metrics by their Chinese names, 无法计算 where the data cannot give one, and the
+    material claim written 5→3 in the metric line and in its warning alike."""
+    out = run_cli("bundle", "就医费用报销一件事").stdout
+    assert "None" not in out
+    for english in ("time_working_days：", "visits：", "materials：", "steps："):
+        assert english not in out
+    assert "  材料：声称 5→3，按规则库数据计算为 4" in out
+    assert "  跑动次数：声称 2→1，无法计算" in out
+    assert "警告：材料 (materials)：声称 5→3，按规则库数据计算为 4" in out
+    assert "办理时间（工作日）：声称 3→2" in out and "环节：声称 5→3" in out

@@ -21,8 +21,8 @@ def test_relative_sets_conflict_is_reported_with_citations(rulebook: Rulebook) -
 
 def test_bundle_material_claim_is_checked_against_members(rulebook: Rulebook) -> None:
     """就医费用报销一件事 claims 5 → 3 materials; its members' data name 4 distinct materials."""
-    (claim,) = [w for w in consistency_warnings(rulebook) if "materials:" in w.message]
-    assert "claimed 3, computed 4" in claim.message
+    (claim,) = [w for w in consistency_warnings(rulebook) if "(materials)" in w.message]
+    assert "材料 (materials)：声称 5→3，按规则库数据计算为 4 (claimed 5→3, computed 4)" in claim.message
     assert claim.location.path.endswith("medical_expense_one_thing.yaml")
 
 

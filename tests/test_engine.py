@@ -207,7 +207,7 @@ def test_bundle_merges_and_compares_claims() -> None:
     identity = next(m for m in report.materials if m.name == "参保人员有效身份证件")
     assert identity.members == ("五种门诊慢特病费用跨省直接结算", "医疗费用报销直接结算")
     assert report.metrics["materials"] == 4 and report.claims["materials"]["after"] == 3
-    assert any("claimed 3, computed 4" in w for w in report.warnings)
+    assert "材料 (materials)：声称 5→3，按规则库数据计算为 4 (claimed 5→3, computed 4)" in report.warnings
     assert report.metrics["time_working_days"] == report.claims["time_working_days"]["after"] == 2
 
 

@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import wcwidth
 
 from yibao_rules.compiled import CompiledItem, LoadedBundle
-from yibao_rules.errors import RulebookError, YibaoError
+from yibao_rules.errors import RulebookError, YibaoError, render_problems, summary
 from yibao_rules.render import render_notice
+from yibao_rules.results import claim_text, metric_label
 from yibao_rules.rulebook import Rulebook, load_rulebook
 from yibao_rules.schema import BASIS_LABELS, Bundle, Item, TimeLimit
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_PROBLEMS = 200  # problems printed before the rest are only counted
 
 _RULES_OPTION = click.option(
     "--rules",
@@ -39,10 +42,12 @@ def _dump(data: Any) -> None:
 
 
 def _load(rules_dir: Path | None) -> Rulebook:
+    """The rulebook, or exit 1 with its problems (a missing or broken rules directory)."""
     try:
         return load_rulebook(rules_dir)
     except RulebookError as exc:
-        click.echo(exc.render(brief=True), err=True)
+        for line in exc.lines(brief=True, limit=MAX_PROBLEMS):
+            click.echo(line, err=True)
         sys.exit(1)
 
 
@@ -61,15 +66,22 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
+@click.argument("rules_dir", required=False, envvar="YIBAO_RULES", type=click.Path(path_type=Path))
 @click.option("--brief", is_flag=True, help="One line per problem (no source excerpt).")
-@click.option("--json", "as_json", is_flag=True, help="Problems as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Problems as JSON (all of them).")
 @click.option("--consistency", is_flag=True, help="Also report, as warnings, where the sources or the data disagree.")
-def check(rules_dir: Path | None, brief: bool, as_json: bool, consistency: bool) -> None:
-    """Validate a rules directory (default: the embedded rulebook).
+@click.option(
+    "--max-problems",
+    type=click.IntRange(min=0),
+    default=MAX_PROBLEMS,
+    show_default=True,
+    help="Print at most this many problems, then a count of the rest (0: all).",
+)
+def check(rules_dir: Path | None, brief: bool, as_json: bool, consistency: bool, max_problems: int) -> None:
+    """Validate a rules directory (default: $YIBAO_RULES, else the embedded rulebook).
 
-    Prints every problem as path:line:col: message and exits 1 if there is any.
-    Consistency warnings (--consistency) never change the exit status.
+    Prints every problem (the first --max-problems of them) as path:line:col: message and
+    exits 1 if there is any. Consistency warnings (--consistency) never change the exit status.
     """
     try:
         book = load_rulebook(rules_dir)
@@ -77,9 +89,9 @@ def check(rules_dir: Path | None, brief: bool, as_json: bool, consistency: bool)
         if as_json:
             _dump({"ok": False, "problems": [_problem_json(p) for p in exc.problems]})
         else:
-            for problem in exc.problems:
-                click.echo(problem.brief() if brief else problem.render())
-            click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
+            for line in render_problems(exc.problems, brief=brief, limit=max_problems or None):
+                click.echo(line)
+            click.echo(f"{summary(len(exc.problems))}.", err=True)
         sys.exit(1)
     warnings = []
     if consistency:
@@ -362,7 +374,9 @@ def bundle_command(name: str, facts_file: str | None, on: str | None, rules_dir:
     out.append("  合并材料（相同的不重复提交）：")
     out += [f"    - {m.name}（{'、'.join(m.members)}）" for m in report.materials]
     for metric, claim in report.claims.items():
-        out.append(f"  {metric}：声称 {claim['before']}→{claim['after']}，计算 {report.metrics.get(metric)}")
+        computed = report.metrics.get(metric)
+        found = "无法计算（规则库数据不足）" if computed is None else f"按规则库数据计算为 {computed}"
+        out.append(f"  {metric_label(metric)}：声称 {claim_text(claim)}，{found}")
     out += [f"  警告：{w}" for w in report.warnings]
     click.echo("\n".join(out))
 
@@ -447,6 +461,8 @@ def track(events: Path, now: str | None, correction_alert_days: int, rules_dir: 
         except ValueError:
             raise click.BadParameter(f"{now!r} is not YYYY-MM-DDTHH:MM", param_hint="--now") from None
     tracker = replay(book, events, when, correction_alert_days)
+    if not tracker.cases:
+        _fail(f"{events}: 没有事件 (no events)")
     states = [c.to_json() for c in tracker.cases.values()]
     if as_json:
         _dump({"cases": states})
@@ -488,7 +504,7 @@ def diff(old_rules: Path, new_rules: Path, as_json: bool) -> None:
 
 
 @cli.command(name="test")
-@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path))
 @_RULES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="Only print failures and the summary.")
@@ -496,12 +512,16 @@ def test_command(target: Path, rules_dir: Path | None, as_json: bool, quiet: boo
     """Run YAML scenario files (a file or a directory) against the rulebook; exit 1 on any failure."""
     from yibao_rules.testing.scenarios import run_scenarios
 
-    book = _load(rules_dir)
+    book = _load(rules_dir)  # first: a missing rules directory is a rulebook problem (exit 1)
+    if not target.exists():
+        _fail(f"{target}: 没有这个文件或目录 (no such file or directory)")
     try:
         results = run_scenarios(book, target)
     except RulebookError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(2)
+    if not results:
+        _fail(f"{target}: 没有找到场景用例 (no scenarios found)")
     failed = [r for r in results if not r.ok]
     if as_json:
         _dump(
@@ -715,17 +735,17 @@ def calendar(month: str, rules_dir: Path | None, as_json: bool) -> None:
             ]
         )
         return
-    marks = {"工作日": "  ", "周末": " .", "法定节假日": " 休", "调休休息": " 休", "调休上班": " 班"}
+    marks = {"工作日": "", "周末": ".", "法定节假日": "休", "调休休息": "休", "调休上班": "班"}
     click.echo(f"{first:%Y年%m月}" + ("（推定）" if days[0].provisional else ""))
-    click.echo(" 一    二    三    四    五    六    日")
-    line = "      " * first.weekday()
+    click.echo("".join(_cell(name) for name in "一二三四五六日").rstrip())
+    cells = [_cell("")] * first.weekday()
     for d in days:
-        line += f"{d.date.day:>2}{marks[d.kind]}  "
+        cells.append(_cell(f"{d.date.day:>2} {marks[d.kind]}"))
         if d.date.weekday() == 6:
-            click.echo(line.rstrip())
-            line = ""
-    if line:
-        click.echo(line.rstrip())
+            click.echo("".join(cells).rstrip())
+            cells = []
+    if cells:
+        click.echo("".join(cells).rstrip())
     click.echo("休 = 放假   班 = 调休上班   . = 周末")
     for d in days:
         if d.kind in ("法定节假日", "调休休息", "调休上班"):
@@ -809,6 +829,14 @@ def _parse_submitted(value: str) -> dt.datetime | dt.date:
         return dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not YYYY-MM-DDTHH:MM", param_hint="--submitted") from None
+
+
+_CELL = 6  # display columns per day of the month grid
+
+
+def _cell(text: str) -> str:
+    """``text`` padded to one grid cell by display width (休 and 班 take two columns)."""
+    return text + " " * max(_CELL - wcwidth.wcswidth(text), 1)
 
 
 def main() -> None:

@@ -32,7 +32,17 @@ from typing import Any
 from yibao_rules.compiled import CompiledCondition, CompiledItem, CompiledRulebook, LoadedBundle, RulePlan
 from yibao_rules.errors import FactsError, YibaoError, did_you_mean
 from yibao_rules.expr import UNKNOWN
-from yibao_rules.results import BundleReport, Checklist, ChecklistEntry, Decision, Question, Reason, Status
+from yibao_rules.results import (
+    BundleReport,
+    Checklist,
+    ChecklistEntry,
+    Decision,
+    Question,
+    Reason,
+    Status,
+    claim_text,
+    metric_label,
+)
 from yibao_rules.schema import Material
 from yibao_rules.vocabulary import Fact
 
@@ -438,13 +448,12 @@ def claim_warnings(metrics: Mapping[str, int | None], claims: Mapping[str, Mappi
     out = []
     for metric, claim in claims.items():
         computed = metrics.get(metric)
+        name = f"{metric_label(metric)} ({metric})"
         if computed is None:
-            out.append(
-                f"{metric}: 声称 {claim['before']}→{claim['after']}，规则库数据无法核对 (not computable from the data)"
-            )
+            out.append(f"{name}：声称 {claim_text(claim)}，无法按规则库数据计算 (not computable from the data)")
         elif computed != claim["after"]:
             out.append(
-                f"{metric}: 声称 {claim['after']}，按规则库数据计算为 {computed} (claimed {claim['after']}, "
-                f"computed {computed})"
+                f"{name}：声称 {claim_text(claim)}，按规则库数据计算为 {computed} "
+                f"(claimed {claim_text(claim)}, computed {computed})"
             )
     return out

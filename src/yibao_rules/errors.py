@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import reprlib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -84,13 +84,34 @@ class RulebookError(YibaoError):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=lambda p: p.location))
-        super().__init__(self.render())
+        super().__init__(len(self.problems))
 
-    def render(self, *, brief: bool = False) -> str:
-        count = len(self.problems)
-        head = f"发现 {count} 处问题 ({count} problem{'s' if count != 1 else ''} found):"
-        body = [p.brief() if brief else p.render() for p in self.problems]
-        return "\n".join([head, *body])
+    def __str__(self) -> str:  # rendered when asked for: a broken file can have a million problems
+        return self.render()
+
+    def render(self, *, brief: bool = False, limit: int | None = None) -> str:
+        """Every problem (or the first ``limit`` and a count of the rest), after a summary line."""
+        return "\n".join(self.lines(brief=brief, limit=limit))
+
+    def lines(self, *, brief: bool = False, limit: int | None = None) -> Iterator[str]:
+        """:meth:`render` one problem at a time, for printing as they are rendered."""
+        yield summary(len(self.problems)) + ":"
+        yield from render_problems(self.problems, brief=brief, limit=limit)
+
+
+def summary(count: int) -> str:
+    """``发现 N 处问题 (N problems found)``."""
+    return f"发现 {count} 处问题 ({count} problem{'s' if count != 1 else ''} found)"
+
+
+def render_problems(problems: Sequence[Problem], *, brief: bool = False, limit: int | None = None) -> Iterator[str]:
+    """Each problem rendered in turn; past ``limit`` problems, one line counting the rest."""
+    for n, problem in enumerate(problems):
+        if limit is not None and n >= limit:
+            rest = len(problems) - limit
+            yield f"……另有 {rest} 处问题未显示 ({rest} more problem{'s' if rest != 1 else ''} not shown)"
+            return
+        yield problem.brief() if brief else problem.render()
 
 
 @dataclass

@@ -33,6 +33,8 @@ __all__ = [
     "Screening",
     "StagePlan",
     "Status",
+    "claim_text",
+    "metric_label",
 ]
 
 Status = Literal["eligible", "ineligible", "undetermined"]
@@ -261,6 +263,19 @@ class Checklist:
             "next_questions": [q.to_json() for q in self.next_questions],
             "notes": list(self.notes),
         }
+
+
+METRIC_LABELS = {"materials": "材料", "time_working_days": "办理时间（工作日）", "steps": "环节", "visits": "跑动次数"}
+
+
+def metric_label(metric: str) -> str:
+    """The Chinese name of a bundle metric (``materials`` → 材料)."""
+    return METRIC_LABELS.get(metric, metric)
+
+
+def claim_text(claim: Mapping[str, Any]) -> str:
+    """A claimed effect written the same way everywhere: ``before→after``."""
+    return f"{claim['before']}→{claim['after']}"
 
 
 @dataclass(frozen=True)

@@ -234,7 +234,10 @@ def read_yaml(file: Path, display_path: str, root: Path | None = None) -> tuple[
             at = f" started at line {started.line + 1}, column {started.column + 1}" if started else ""
             what = f"{what} ({exc.context}{at})"
         src = lines[line - 1] if 0 < line <= len(lines) else None
-        return None, [Problem(SourceLocation(display_path, line, col), f"YAML 语法错误: {what}", src)]
+        found = src[col - 1] if src is not None and 0 < col <= len(src) else ""
+        hint = _syntax_hint(exc.problem or "", found)
+        message = f"YAML 语法错误: {hint} ({what})" if hint else f"YAML 语法错误: {what}"
+        return None, [Problem(SourceLocation(display_path, line, col), message, src)]
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
         line = before.count("\n") + 1
@@ -259,6 +262,35 @@ def read_yaml(file: Path, display_path: str, root: Path | None = None) -> tuple[
 
 _RESOLVER = Resolver()
 _TAG_MESSAGE = "不允许使用 YAML 标签 {tag} (explicit tags are not allowed in rule files; write the plain value)"
+
+# PyYAML's and libyaml's scanner/parser problems, explained for a rule author (the English
+# follows in brackets). Matched by a piece of the problem text: the two libraries word them apart.
+_SYNTAX_HINTS: tuple[tuple[str, str], ...] = (
+    ("tab", "此处有制表符（Tab）：YAML 只能用空格缩进和分隔，请把 Tab 换成空格"),
+    ("mapping values are not allowed", "此处不能出现“键: 值”：值里的冒号后跟了空格（请给值加引号），或缩进不对"),
+    ("could not find expected ':'", "找不到冒号“:”：上一个键少了冒号，或多行文字需要加引号"),
+    ("did not find expected key", "缩进不一致：这一行与同级的键没有对齐"),
+    ("expected <block end>", "缩进不一致：这一行与同级的键没有对齐"),
+    ("did not find expected '-' indicator", "缩进不一致：列表项“- ”没有对齐"),
+    ("',' or ']'", "方括号 [ … ] 没有闭合，或列表项之间缺少逗号"),
+    ("',' or '}'", "花括号 { … } 没有闭合，或项之间缺少逗号"),
+    ("found unexpected end of stream", "引号或括号没有闭合，文件就结束了"),
+    ("unknown escape character", "双引号文字中有无法识别的转义（反斜杠 \\ 后的字符）；不需要转义时请改用单引号"),
+    ("cannot start any token", "此字符不能作为值的开头（如 @、`、%）：请给这个值加引号"),
+    ("found duplicate anchor", "重复的锚点（&）"),
+    ("found undefined alias", "引用了未定义的别名（*）"),
+)
+
+
+def _syntax_hint(problem: str, found: str) -> str:
+    """A Chinese explanation of a YAML syntax problem, or ``""`` if there is none.
+
+    libyaml says only "found character that cannot start any token", so a tab is recognised by
+    the character at the problem's position as well as by the message.
+    """
+    if found == "\t" or "\\t" in problem or "tab" in problem:
+        return _SYNTAX_HINTS[0][1]
+    return next((hint for key, hint in _SYNTAX_HINTS[1:] if key in problem), "")
 
 
 class _Converter(yaml.constructor.SafeConstructor):
