@@ -145,10 +145,13 @@ def test_check_summary_is_chinese_with_english_in_brackets(tmp_path: Path) -> No
 
 
 def test_check_caps_the_problems_printed(rules_copy: Path) -> None:
-    """A huge broken file: the first 200 problems are printed, the rest only counted."""
-    lines = ["id: big_item", "name: 大文件", 'jurisdiction: "620000"', "source: gansu_service_guide", "situations:"]
-    lines += [f"  - {{name: s{i}, bogus: {i}}}" for i in range(500)]
-    (rules_copy / "items" / "big_item.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """A badly broken rulebook: the first 200 problems are printed, the rest only counted.
+
+    Five files of 100 problems each (each file is within the loader's per-file cap)."""
+    for n in range(5):
+        lines = [f"id: big_item_{n}", f"name: 大文件{n}", 'jurisdiction: "620000"', "source: gansu_service_guide"]
+        lines += ["situations:", *(f"  - {{name: s{i}, bogus: {i}}}" for i in range(100))]
+        (rules_copy / "items" / f"big_item_{n}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run_cli("check", "--brief", str(rules_copy))
     assert result.returncode == 1
     out = result.stdout.splitlines()

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from yibao_rules import FactsError, RulebookError, YibaoError, load_rulebook
 from yibao_rules.calendar import default_calendar
+from yibao_rules.cases import CaseError, replay
+from yibao_rules.json_source import JsonInputError, loads, read_json
 from yibao_rules.testing.strategies import MutatedRulebook, rulebooks
 
 from .conftest import RULES, run_cli
@@ -324,3 +326,98 @@ def test_case_16_links_inside_the_rules_folder_still_work(rules_copy: Path) -> N
     target.symlink_to(moved / "family_mutual_aid.yaml")
     with pytest.raises(RulebookError, match="duplicate item id"):  # both paths read: the link is followed
         load_rulebook(rules_copy)
+
+
+def _deep(n: int) -> Any:
+    value: Any = "配偶"
+    for _ in range(n):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "value", [10**5000, _deep(1000), {"a": _deep(1000)}, "甘" * 100_000], ids=["big", "deep", "deep_dict", "long"]
+)
+def test_case_7_facts_whose_message_is_hard_to_build_are_facts_errors(value: Any) -> None:
+    for facts in (
+        {"family_member": {"relationship": value}},
+        {"applicant": {"insured_province": value}},
+        {"applicant.cross_region_filed": value},
+    ):
+        with pytest.raises(FactsError) as caught:
+            BOOK.decide("family_mutual_aid", facts)
+        assert len(str(caught.value)) < 1000
+
+
+BAD_JSON_FILES = {
+    "big_number": b'{"family_member": {"relationship": ' + b"1" * 5000 + b"}}",
+    "deep": b'{"family_member": {"relationship": ' + b"[" * 1000 + b"]" * 1000 + b"}}",
+    "not_utf8": b'{"family_member": {"relationship": "\xff\xfe"}}',
+    "duplicate_key": '{"applicant": {"insured_province": "甘肃省", "insured_province": "四川省"}}'.encode(),
+    "nan": b'{"family_member": {"relationship": NaN}}',
+}
+
+
+_FACTS_COMMANDS = [
+    ("evaluate", "family_mutual_aid"),
+    ("checklist", "门诊费用报销", "--situation", "普通门诊"),
+    ("bundle", "就医费用报销一件事"),
+]
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_JSON_FILES))
+def test_case_8_the_json_reader_refuses_bad_files_with_their_location(tmp_path: Path, kind: str) -> None:
+    facts = tmp_path / "facts.json"
+    facts.write_bytes(BAD_JSON_FILES[kind])
+    with pytest.raises(JsonInputError, match=str(facts)):
+        read_json(facts)
+
+
+@pytest.mark.parametrize(
+    ("kind", "command"), list(zip(sorted(BAD_JSON_FILES), _FACTS_COMMANDS * 2, strict=False)), ids=str
+)
+def test_case_8_every_facts_file_reader_refuses_bad_json_cleanly(
+    tmp_path: Path, kind: str, command: tuple[str, ...]
+) -> None:
+    facts = tmp_path / "facts.json"
+    facts.write_bytes(BAD_JSON_FILES[kind])
+    result = run_cli(*command, "--facts", str(facts))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and str(facts) in result.stderr
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_JSON_FILES))
+def test_case_8_the_event_log_reader_refuses_bad_json_cleanly(tmp_path: Path, kind: str) -> None:
+    log = tmp_path / "events.jsonl"
+    good = '{"case": "A", "event": "submitted", "at": "2026-03-02T09:00", "item": "门诊费用报销"}\n'.encode()
+    log.write_bytes(good + BAD_JSON_FILES[kind] + b"\n")
+    with pytest.raises(CaseError, match=f"{log}:2"):
+        replay(BOOK, log)
+    if kind == "deep":
+        result = run_cli("track", str(log))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr and f"{log}:2" in result.stderr
+
+
+def test_case_8_duplicate_keys_in_the_json_reader() -> None:
+    with pytest.raises(JsonInputError, match="duplicate key"):
+        loads('{"a": 1, "a": 1}', "x.json")
+    assert loads('{"a": [1, {"b": 2.5}]}', "x.json") == {"a": [1, {"b": 2.5}]}
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"applicant": {"cross_region_filed": True}, "applicant.cross_region_filed": False},
+        {"applicant.cross_region_filed": False, "applicant": {"cross_region_filed": True}},
+        {"applicant": {"insured_province": "甘肃省"}, "applicant.insured_province": "四川省"},
+    ],
+)
+def test_case_12_8_contradictory_facts_are_refused(facts: dict[str, Any]) -> None:
+    with pytest.raises(FactsError, match="given twice with different values"):
+        BOOK.decide("family_mutual_aid", facts)
+
+
+def test_case_12_8_the_same_fact_given_twice_alike_is_accepted() -> None:
+    facts = {"applicant": {"insured_province": "甘肃省"}, "applicant.insured_province": "620000"}
+    assert BOOK.decide("family_mutual_aid", facts).status == "undetermined"

@@ -18,6 +18,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "yibao_rules"
 LAYERS: dict[str, int] = {
     "errors": 0,
     "yaml_source": 1,
+    "json_source": 1,
+    "json_source": 1,
     "schema": 1,
     "resources": 1,
     "validation": 2,

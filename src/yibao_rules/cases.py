@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from yibao_rules.calendar import WorkingCalendar, calendar_for
 from yibao_rules.deadlines import item_deadlines
 from yibao_rules.engines.durable import not_handled_error
 from yibao_rules.errors import YibaoError
+from yibao_rules.json_source import JsonInputError, decode, loads
 from yibao_rules.results import DeadlineReport
 from yibao_rules.rulebook import Rulebook
 from yibao_rules.schema import BASIS_LABELS
@@ -320,16 +320,18 @@ def replay(book: Rulebook, path: Path, now: dt.datetime | None = None, correctio
     """Replay a JSON-lines event log. Errors name ``file:line``. ``now`` defaults to the last event."""
     events: list[tuple[int, dict[str, Any]]] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = decode(path.read_bytes(), str(path)).splitlines()
     except OSError as exc:
         raise CaseError(f"{path}: cannot read ({exc.strerror})") from None
+    except JsonInputError as exc:
+        raise CaseError(str(exc)) from None
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CaseError(f"{path}:{number}:{exc.colno}: not valid JSON ({exc.msg})") from None
+            data = loads(line, str(path), first_line=number)
+        except JsonInputError as exc:
+            raise CaseError(str(exc)) from None
         if not isinstance(data, dict):
             raise CaseError(f"{path}:{number}: each line must be a JSON object")
         events.append((number, data))

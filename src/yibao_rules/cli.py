@@ -19,6 +19,7 @@ import wcwidth
 
 from yibao_rules.compiled import CompiledItem, LoadedBundle
 from yibao_rules.errors import RulebookError, YibaoError, render_problems, summary
+from yibao_rules.json_source import JsonInputError, loads, read_json
 from yibao_rules.render import render_notice
 from yibao_rules.results import claim_text, metric_label
 from yibao_rules.rulebook import Rulebook, load_rulebook
@@ -259,19 +260,17 @@ def _read_facts(source: str | None) -> dict[str, Any]:
     if source is None:
         return {}
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise click.BadParameter(f"cannot read {source}: {exc.strerror}", param_hint="--facts") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = "stdin" if source == "-" else source
-        raise click.BadParameter(
-            f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})", param_hint="--facts"
-        ) from None
+        data = loads(_stdin_bytes(), "stdin") if source == "-" else read_json(Path(source))
+    except JsonInputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--facts") from None
     if not isinstance(data, dict):
         raise click.BadParameter("facts must be a JSON object keyed by party", param_hint="--facts")
     return data
+
+
+def _stdin_bytes() -> bytes | str:
+    buffer = getattr(sys.stdin, "buffer", None)
+    return buffer.read() if buffer is not None else sys.stdin.read()
 
 
 _FACTS_OPTION = click.option("--facts", "facts_file", help="JSON file of facts, or - for standard input.")

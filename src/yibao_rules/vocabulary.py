@@ -19,7 +19,10 @@ admin_division  any known division's name or code (大冶市 / 420281)   code ``
 text       string                                               ``str``
 ========== ==================================================== ====================
 
-``null`` means "not known" and is the same as leaving the fact out.
+``null`` means "not known" and is the same as leaving the fact out. A fact given twice
+(nested and flat) must be given the same value both times: contradictory input is refused,
+never resolved by order. Numbers are bounded (:data:`MAX_DIGITS` digits before the point),
+and every message shows the input abridged, however large or deeply nested it is.
 """
 
 from __future__ import annotations
@@ -30,11 +33,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from yibao_rules.errors import FactsError, did_you_mean, did_you_mean_fact
+from yibao_rules.errors import FactsError, did_you_mean, did_you_mean_fact, shown
 from yibao_rules.expr import types as T
 from yibao_rules.schema import AdminDivision, FactSpec
 
-__all__ = ["AdminDivisions", "Fact", "Vocabulary"]
+__all__ = ["MAX_DIGITS", "AdminDivisions", "Fact", "Vocabulary"]
+
+MAX_DIGITS = 18
+"""Numbers in facts have at most this many digits before the decimal point."""
 
 
 @dataclass(frozen=True)
@@ -159,30 +165,30 @@ class Vocabulary:
                     entry = known.get(name)
                     if entry is None:
                         key = f"{top}.{name}"
-                        raise FactsError(f"unknown fact '{key}'{did_you_mean_fact(key, self.facts)}")
+                        raise FactsError(f"unknown fact {shown(key)}{did_you_mean_fact(key, self.facts)}")
                     if inner is not None:
-                        flat[entry[0]] = entry[1](inner)
+                        _set(flat, entry[0], entry[1](inner))
             elif isinstance(top, str) and "." in top:
                 self._put(flat, top, value)
             elif not isinstance(top, str):
-                raise FactsError(f"fact key {top!r} is not a string")
+                raise FactsError(f"fact key {shown(top)} is not a string")
             else:
                 hint = did_you_mean(top, [*self.parties, *self.facts])
-                raise FactsError(f"unknown party '{top}'{hint}; parties are: {', '.join(self.parties)}")
+                raise FactsError(f"unknown party {shown(top)}{hint}; parties are: {', '.join(self.parties)}")
         return flat
 
     def _put(self, flat: dict[str, Any], key: str, value: Any) -> None:
         check = self._fast.get(key)
         if check is None:
-            raise FactsError(f"unknown fact '{key}'{did_you_mean_fact(key, self.facts)}")
+            raise FactsError(f"unknown fact {shown(key)}{did_you_mean_fact(key, self.facts)}")
         if value is not None:
-            flat[key] = check(value)
+            _set(flat, key, check(value))
 
     def normalise_value(self, fact: Fact, value: Any) -> Any:
         key, kind = fact.key, fact.kind
 
         def wrong(expected: str) -> FactsError:
-            return FactsError(f"fact '{key}' ({fact.label}) expects {expected}, got {value!r}")
+            return FactsError(f"fact '{key}' ({fact.label}) expects {expected}, got {shown(value)}")
 
         if kind == "bool":
             if isinstance(value, bool):
@@ -190,17 +196,27 @@ class Vocabulary:
             raise wrong("true or false")
         if kind == "int":
             if isinstance(value, int) and not isinstance(value, bool):
+                if value.bit_length() > 64 or abs(value) >= 10**MAX_DIGITS:
+                    raise wrong(f"a whole number of at most {MAX_DIGITS} digits")
                 return value
             raise wrong("a whole number")
         if kind == "decimal":
             if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
                 raise wrong("a number")
+            if isinstance(value, int) and value.bit_length() > 64:
+                raise wrong(f"a number of at most {MAX_DIGITS} digits before the point")
+            if isinstance(value, str) and len(value) > 100:
+                raise wrong("a number written with at most 100 characters")
             try:
-                number = Decimal(str(value))
+                number = (
+                    value if isinstance(value, Decimal) else Decimal(value if isinstance(value, int) else str(value))
+                )
             except InvalidOperation:
                 raise wrong("a number") from None
             if not number.is_finite():
                 raise wrong("a finite number")
+            if number.adjusted() >= MAX_DIGITS:
+                raise wrong(f"a number of at most {MAX_DIGITS} digits before the point")
             return number
         if kind == "date":
             return self._date(fact, value, wrong)
@@ -211,21 +227,31 @@ class Vocabulary:
                 raise wrong(f"a list of values from: {'、'.join(fact.values)}")
             return frozenset(self._enum_value(fact, v) for v in value)
         if kind == "province":
-            text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+            text = (
+                str(value)
+                if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() < 64
+                else value
+            )
             if not isinstance(text, str):
                 raise wrong("a province name or 6-digit code")
             code = self.divisions.province_code(text)
             if code is None:
                 hint = did_you_mean(text, self.divisions.province_names())
                 raise FactsError(
-                    f"fact '{key}' ({fact.label}): '{text}' is not a province name or 6-digit province code{hint}"
+                    f"fact '{key}' ({fact.label}): {shown(text)} is not a province name or 6-digit province code{hint}"
                 )
             return code
         if kind == "admin_division":
-            text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+            text = (
+                str(value)
+                if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() < 64
+                else value
+            )
             code = self.divisions.division_code(text) if isinstance(text, str) else None
             if code is None:
-                raise FactsError(f"fact '{key}' ({fact.label}): {value!r} is not a known admin division name or code")
+                raise FactsError(
+                    f"fact '{key}' ({fact.label}): {shown(value)} is not a known admin division name or code"
+                )
             return code
         if isinstance(value, str):
             return value
@@ -255,7 +281,17 @@ class Vocabulary:
     def _enum_value(fact: Fact, value: Any) -> str:
         if isinstance(value, str) and value in fact.values:
             return value
-        hint = did_you_mean(str(value), fact.values)
+        hint = did_you_mean(value, fact.values) if isinstance(value, str) else ""
         raise FactsError(
-            f"fact '{fact.key}' ({fact.label}): {value!r} is not allowed{hint}; allowed: {'、'.join(fact.values)}"
+            f"fact '{fact.key}' ({fact.label}): {shown(value)} is not allowed{hint}; allowed: {'、'.join(fact.values)}"
         )
+
+
+def _set(flat: dict[str, Any], key: str, value: Any) -> None:
+    """Record a normalised fact; the same fact given again must have the same value."""
+    if key in flat and flat[key] != value:
+        raise FactsError(
+            f"事实 '{key}' 给出了两个不同的值 (fact '{key}' is given twice with different values, "
+            f"{shown(flat[key])} and {shown(value)}; give each fact once)"
+        )
+    flat[key] = value
