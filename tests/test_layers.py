@@ -19,7 +19,6 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "yaml_source": 1,
     "json_source": 1,
-    "json_source": 1,
     "schema": 1,
     "resources": 1,
     "validation": 2,
