@@ -637,14 +637,7 @@ def deadline(
         return
     if submitted is None:
         raise click.UsageError("ITEM needs --submitted YYYY-MM-DDTHH:MM")
-    try:
-        when: dt.datetime | dt.date = (
-            dt.datetime.fromisoformat(submitted)
-            if "T" in submitted or " " in submitted
-            else dt.date.fromisoformat(submitted)
-        )
-    except ValueError:
-        raise click.BadParameter(f"{submitted!r} is not YYYY-MM-DDTHH:MM", param_hint="--submitted") from None
+    when = _parse_submitted(submitted)
     report = item_deadlines(book, item, when, situation=situation, pauses=paused, calendar=cal)
     data = report.to_json()
     if as_json:
