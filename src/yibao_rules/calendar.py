@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from yibao_rules.errors import RulebookError, YibaoError
+from yibao_rules.errors import RulebookError, YibaoError, shown
 from yibao_rules.resources import default_rules_path
 from yibao_rules.schema import CalendarNotice
 from yibao_rules.validation import translate_validation_error
@@ -52,6 +52,7 @@ __all__ = [
     "CalendarRangeError",
     "CalendarTypeError",
     "DayInfo",
+    "MomentError",
     "ProvisionalDateError",
     "WorkingCalendar",
     "beijing_time",
@@ -72,6 +73,10 @@ class CalendarRangeError(YibaoError):
 
 class CalendarTypeError(YibaoError, TypeError):
     """An argument of the wrong type (a string where a date is needed, …)."""
+
+
+class MomentError(YibaoError, ValueError):
+    """Text that is not a time written ``YYYY-MM-DDTHH:MM`` (with an optional UTC offset)."""
 
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -100,17 +105,23 @@ def parse_moment(text: str) -> dt.datetime:
     """A submission or event time: ``YYYY-MM-DDTHH:MM[:SS]`` (or a date: midnight) in Beijing time,
     or with a UTC offset (``+00:00``, ``Z``), converted to Beijing time. The one parser of times.
 
-    Raises :class:`ValueError` (``CalendarTypeError`` for a non-string) on anything else.
+    Raises :class:`MomentError` (a ``ValueError``; ``CalendarTypeError`` for a non-string) on anything else.
 
     >>> parse_moment("2026-04-29T09:30+00:00")
     datetime.datetime(2026, 4, 29, 17, 30)
     """
     if not isinstance(text, str):
         raise CalendarTypeError(f"expected a time written YYYY-MM-DDTHH:MM, got {type(text).__name__}")
-    if len(text) > 40:
-        raise ValueError("too long for a time")
     written = text if ("T" in text or " " in text) else text + "T00:00"
-    return beijing_time(dt.datetime.fromisoformat(written))
+    try:
+        if len(text) > 40:
+            raise ValueError
+        moment = dt.datetime.fromisoformat(written)
+    except ValueError:
+        raise MomentError(
+            f"{shown(text)} 不是时间 (not a time written YYYY-MM-DDTHH:MM, in Beijing time or with a UTC offset)"
+        ) from None
+    return beijing_time(moment)
 
 
 def _check_date(day: object, what: str = "date") -> dt.date:
