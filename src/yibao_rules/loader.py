@@ -41,7 +41,7 @@ from yibao_rules.resources import default_rules_path
 from yibao_rules.results import Reason
 from yibao_rules.validation import translate_validation_error
 from yibao_rules.vocabulary import AdminDivisions, Fact, Vocabulary
-from yibao_rules.yaml_source import YamlDocument, YamlPath, read_yaml
+from yibao_rules.yaml_source import YamlDocument, YamlPath, cap_problems, read_yaml
 
 __all__ = ["load_compiled"]
 
@@ -132,7 +132,7 @@ class _Loader:
                 self.problems.append(doc.problem(("year",), f"同一年份有多份通知 (two notices for {notice.year})"))
 
         if vocabulary is None:
-            raise RulebookError(self.problems)
+            raise RulebookError(_capped(self.problems))
         scope = _Scope(vocabulary, sets, {name: p for name, (_, p, _) in predicates_raw.items()})
         cite = _CitationChecker(citations or {}, self.problems)
         for doc, model in self.cited:
@@ -184,7 +184,7 @@ class _Loader:
             bundles[bundle.id] = LoadedBundle(bundle, doc.path, doc)
 
         if self.problems:
-            raise RulebookError(self.problems)
+            raise RulebookError(_capped(self.problems))
         return CompiledRulebook(
             root=self.root,
             vocabulary=vocabulary,
@@ -534,6 +534,14 @@ class _Scope:
 
     def division_code(self, text: str) -> str | None:
         return self.vocabulary.divisions.division_code(text)
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_PROBLEMS per file (the rest counted), so a huge broken rulebook stays readable."""
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.location.path, []).append(problem)
+    return [p for path, found in by_file.items() for p in cap_problems(found, path)]
 
 
 def _lineages(item: S.Item) -> tuple[tuple[int, ...], ...]:
