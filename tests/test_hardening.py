@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yibao_rules import FactsError, RulebookError, YibaoError, load_rulebook
-from yibao_rules.calendar import default_calendar
-from yibao_rules.cases import CaseError, replay
+from yibao_rules.calendar import CalendarRangeError, calendar_for, default_calendar, parse_moment
+from yibao_rules.cases import CaseError, CaseTracker, replay
+from yibao_rules.diff import diff_rulebooks
 from yibao_rules.json_source import JsonInputError, loads, read_json
 from yibao_rules.testing.strategies import MutatedRulebook, rulebooks
 
@@ -421,3 +422,215 @@ def test_case_12_8_contradictory_facts_are_refused(facts: dict[str, Any]) -> Non
 def test_case_12_8_the_same_fact_given_twice_alike_is_accepted() -> None:
     facts = {"applicant": {"insured_province": "甘肃省"}, "applicant.insured_province": "620000"}
     assert BOOK.decide("family_mutual_aid", facts).status == "undetermined"
+
+
+@pytest.mark.parametrize(
+    ("start", "n"), [(dt.date(2026, 1, 1), 3_000_000), (dt.date(2026, 1, 1), 10**9), (dt.date(2029, 12, 31), 1)]
+)
+def test_case_9_huge_natural_day_counts_are_calendar_range_errors(start: dt.date, n: int) -> None:
+    with pytest.raises(CalendarRangeError):
+        default_calendar().add_natural_days(start, n)
+
+
+def test_case_9_natural_days_past_year_9999_and_the_cli() -> None:
+    with pytest.raises(CalendarRangeError):
+        default_calendar().add_natural_days(dt.date(9999, 12, 31), 1)
+    result = run_cli("deadline", "--start", "2026-01-01", "--natural-days", "1000000000")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_case_9_a_rule_with_a_huge_natural_day_limit(rules_copy: Path) -> None:
+    item = rules_copy / "items" / "outpatient_reimbursement.yaml"
+    text = item.read_text(encoding="utf-8")
+    item.write_text(text.replace("kind: working_days\n    days: 30", "kind: natural_days\n    days: 3000000"), "utf-8")
+    book = load_rulebook(rules_copy)
+    with pytest.raises(CalendarRangeError):
+        book.deadline("门诊费用报销", dt.date(2026, 3, 2))
+
+
+@pytest.mark.parametrize("edit", ["effective_to: 9999-12-31", "effective_from: 0001-01-01"])
+def test_case_10_diff_of_rules_at_the_ends_of_time(rules_copy: Path, edit: str) -> None:
+    item = rules_copy / "items" / "family_mutual_aid.yaml"
+    text = item.read_text(encoding="utf-8")
+    item.write_text(text.replace("    effective_from: 2023-01-01", f"    {edit}"), encoding="utf-8")
+    result = diff_rulebooks(BOOK, load_rulebook(rules_copy))
+    assert any(c.what == "rule" for c in result.changes)
+
+
+def test_case_11_a_time_with_an_offset_is_converted_to_beijing_time() -> None:
+    utc = dt.datetime(2026, 4, 29, 9, 30, tzinfo=dt.UTC)  # 17:30 in Beijing, after closing
+    report = BOOK.deadline("慢性病规定病种申报一件事", utc)
+    assert report.receipt.received == dt.date(2026, 4, 30)
+    assert parse_moment("2026-04-29T09:30+00:00") == dt.datetime(2026, 4, 29, 17, 30)
+    assert parse_moment("2026-04-29T17:30") == parse_moment("2026-04-29T17:30+08:00")
+    result = run_cli("deadline", "慢性病规定病种申报一件事", "--submitted", "2026-04-29T09:30+00:00", "--json")
+    assert json.loads(result.stdout)["received"] == "2026-04-30", result.stderr
+
+
+def test_case_11_track_converts_offsets_the_same_way(tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    event = {"case": "A", "event": "submitted", "at": "2026-04-29T09:30Z", "item": "慢性病规定病种申报一件事"}
+    log.write_text(json.dumps(event, ensure_ascii=False) + "\n", encoding="utf-8")
+    tracker = replay(BOOK, log, now=dt.datetime(2026, 4, 29, 12, 0, tzinfo=dt.UTC))
+    state = tracker.cases["A"]
+    assert state.submitted == dt.datetime(2026, 4, 29, 17, 30)
+    assert state.report is not None and state.report.receipt.received == dt.date(2026, 4, 30)
+
+
+def _log(tmp_path: Path, *events: dict[str, Any]) -> Path:
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8")
+    return log
+
+
+SUBMITTED = {"case": "A", "event": "submitted", "at": "2026-03-02T09:00", "item": "门诊费用报销"}
+
+
+@pytest.mark.parametrize(
+    ("event", "match"),
+    [
+        ({**SUBMITTED, "situation": ["x"]}, "'situation'"),
+        ({**SUBMITTED, "at": "0001-01-01T09:00"}, "outside the calendar"),
+        ({**SUBMITTED, "case": 7}, "'case'"),
+        ({**SUBMITTED, "situaton": "普通门诊"}, "did you mean 'situation'"),
+        ({**SUBMITTED, "at": "2026-03-02T09:00+25:00"}, "'at' must be"),
+    ],
+)
+def test_case_12_bad_event_fields_are_case_errors(tmp_path: Path, event: dict[str, Any], match: str) -> None:
+    with pytest.raises(CaseError, match=match):
+        replay(BOOK, _log(tmp_path, event))
+
+
+@pytest.mark.parametrize(
+    ("events", "now"),
+    [
+        ([SUBMITTED], dt.datetime(9999, 1, 1)),
+        ([SUBMITTED, {"case": "A", "event": "accepted", "at": "9999-12-31T09:00"}], None),
+        (
+            [SUBMITTED, {"case": "A", "event": "correction_requested", "at": "2026-03-03T09:00"}],
+            dt.datetime(2029, 12, 31),
+        ),
+    ],
+)
+def test_case_12_far_dates_in_a_log_are_quick(tmp_path: Path, events: list[dict[str, Any]], now: Any) -> None:
+    started = time.perf_counter()
+    try:
+        tracker = replay(BOOK, _log(tmp_path, *events), now=now)
+    except YibaoError:
+        pass
+    else:
+        assert "overdue" in [a.kind for a in tracker.cases["A"].alerts] or tracker.cases["A"].correction_since
+    assert time.perf_counter() - started < 5
+
+
+class _DayByDay(CaseTracker):
+    """The reference: observe every single day (what advance() did before it jumped)."""
+
+    def advance(self, until: dt.date) -> list[Any]:
+        fresh: list[Any] = []
+        day = self._observed + dt.timedelta(days=1) if self._observed else until
+        while day <= until:
+            fresh += self.check(day)
+            day += dt.timedelta(days=1)
+        return fresh
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["accepted", "correction_requested", "corrected", "stage_completed"]),
+            st.integers(0, 60),
+        ),
+        max_size=5,
+    ),
+    st.integers(0, 120),
+    st.sampled_from(["门诊费用报销", "慢性病规定病种申报一件事", "就医费用报销一件事", "family_mutual_aid"]),
+)
+@settings(max_examples=25, deadline=None)
+def test_case_12_jumping_advance_raises_the_same_alerts_on_the_same_days(
+    steps: list[tuple[str, int]], tail: int, item: str
+) -> None:
+    start = dt.datetime(2026, 9, 20, 9, 0)
+    events = [{"case": "A", "event": "submitted", "at": start.isoformat(), "item": item}]
+    at = start
+    for kind, gap in steps:
+        at += dt.timedelta(days=gap)
+        extra = {"stage": "审核"} if kind == "stage_completed" else {}
+        events.append({"case": "A", "event": kind, "at": at.isoformat(), **extra})
+    now = at + dt.timedelta(days=tail)
+    results = []
+    for cls in (CaseTracker, _DayByDay):
+        tracker = cls(BOOK, clock=lambda: now)
+        try:
+            for event in events:
+                tracker.advance(dt.datetime.fromisoformat(event["at"]).date() - dt.timedelta(days=1))
+                tracker.handle(event)
+            tracker.advance(now.date())
+        except YibaoError as exc:
+            results.append(type(exc).__name__)
+            continue
+        results.append([(a.kind, a.at, a.basis, a.due) for a in tracker.cases["A"].alerts])
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    ("call", "args"),
+    [
+        ("decide", (None,)),
+        ("decide", ("family_mutual_aid", {"applicant": []})),
+        ("decide", ("family_mutual_aid", None, "2024-01-01")),
+        ("checklist", ("门诊费用报销", None, 3)),
+        ("checklist", ("门诊费用报销", None, ["普通门诊"])),
+        ("bundle_report", (3,)),
+        ("deadline", ("门诊费用报销", None)),
+        ("deadline", ("门诊费用报销", "2026-03-02")),
+    ],
+)
+def test_case_13_wrong_argument_types_are_yibao_errors(call: str, args: tuple[Any, ...]) -> None:
+    with pytest.raises(YibaoError):
+        getattr(BOOK, call)(*args)
+
+
+def test_case_13_deadline_options_and_calendar_functions_check_their_arguments() -> None:
+    day = dt.date(2026, 3, 2)
+    for options in ({"situation": ["x"]}, {"pauses": [1]}, {"pauses": "2026-01-01"}, {"calendar": "x"}):
+        with pytest.raises(YibaoError):
+            BOOK.deadline("门诊费用报销", day, **options)
+    cal = default_calendar()
+    for bad in (
+        lambda: cal.add_working_days("2026-03-02", 1),  # type: ignore[arg-type]
+        lambda: cal.add_working_days(day, "1"),  # type: ignore[arg-type]
+        lambda: cal.add_natural_days(day, 1.5),  # type: ignore[arg-type]
+        lambda: cal.non_working_days(day, None),  # type: ignore[arg-type]
+        lambda: cal.make_up_days_between(None, day),  # type: ignore[arg-type]
+        lambda: cal.working_days_between(day, "x"),  # type: ignore[arg-type]
+        lambda: cal.day_info(None),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(YibaoError):
+            bad()
+    with pytest.raises(ValueError):  # documented: a negative count stays a ValueError
+        cal.add_working_days(day, -1)
+
+
+def test_case_15_a_notice_added_later_is_seen_in_the_same_process(rules_copy: Path) -> None:
+    before = calendar_for(rules_copy)
+    assert before.is_working_day(dt.date(2027, 1, 4))
+    (rules_copy / "calendar").mkdir(exist_ok=True)
+    (rules_copy / "calendar" / "2027.yaml").write_text(NOTICE_2027, encoding="utf-8")
+    book = load_rulebook(rules_copy)
+    after = calendar_for(rules_copy)
+    assert not after.is_working_day(dt.date(2027, 1, 4))
+    report = book.deadline("门诊费用报销", dt.datetime(2027, 1, 4, 9, 0))
+    assert report.receipt.received == dt.date(2027, 1, 5)
+
+
+NOTICE_2027 = """\
+year: 2027
+title: 测试用节假日安排通知（非真实通知）
+source: tests/test_hardening.py
+holidays:
+  - {date: 2027-01-01, name: 元旦}
+  - {date: 2027-01-04, name: 测试休息日}
+make_up_working_days:
+  - {date: 2027-01-09, name: 测试上班日}
+"""

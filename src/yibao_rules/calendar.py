@@ -17,12 +17,22 @@ depend on them carry ``provisional=True`` (or raise :class:`ProvisionalDateError
 
 Lookups are O(1): every day of the covered range is precomputed once into a flag array and
 a running count of working days, so ``add_working_days`` costs the same for any ``n``.
+
+Every public function checks its arguments: a date outside the calendar, or a count that
+would leave it, is a :class:`CalendarRangeError`; a value of the wrong type a
+:class:`CalendarTypeError` (both :class:`~yibao_rules.errors.YibaoError`; a negative count
+stays a ``ValueError``). Times are Beijing time (:func:`beijing_time`): a time with a UTC
+offset is converted, never silently read as local.
+
+The calendar of a rules folder is cached by the *contents* of its notices, so a notice
+added or edited is seen by the next call in the same process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,19 +41,24 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from yibao_rules.errors import RulebookError, YibaoError
+from yibao_rules.errors import RulebookError, YibaoError, shown
 from yibao_rules.resources import default_rules_path
 from yibao_rules.schema import CalendarNotice
 from yibao_rules.validation import translate_validation_error
 from yibao_rules.yaml_source import read_yaml
 
 __all__ = [
+    "BEIJING",
     "CalendarRangeError",
+    "CalendarTypeError",
     "DayInfo",
+    "MomentError",
     "ProvisionalDateError",
     "WorkingCalendar",
+    "beijing_time",
     "default_calendar",
     "load_calendar",
+    "parse_moment",
 ]
 
 _DATE = dt.date
@@ -54,6 +69,73 @@ DayKind = Literal["工作日", "周末", "法定节假日", "调休上班", "调
 
 class CalendarRangeError(YibaoError):
     """A date outside the years the calendar covers at all."""
+
+
+class CalendarTypeError(YibaoError, TypeError):
+    """An argument of the wrong type (a string where a date is needed, …)."""
+
+
+class MomentError(YibaoError, ValueError):
+    """Text that is not a time written ``YYYY-MM-DDTHH:MM`` (with an optional UTC offset)."""
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+"""China Standard Time: UTC+8 all year (no daylight saving since 1991, before the calendar starts)."""
+
+
+def beijing_time(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as naive Beijing time: a time with a UTC offset is converted, a naive one kept.
+
+    >>> beijing_time(dt.datetime(2026, 4, 29, 9, 30, tzinfo=dt.timezone.utc))
+    datetime.datetime(2026, 4, 29, 17, 30)
+    """
+    if not isinstance(moment, dt.datetime):
+        raise CalendarTypeError(f"expected a datetime, got {type(moment).__name__}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=None)
+    try:
+        return moment.astimezone(BEIJING).replace(tzinfo=None)
+    except OverflowError:
+        raise CalendarRangeError(
+            f"{moment.isoformat()} 换算为北京时间后超出日期范围 (out of range in Beijing time)"
+        ) from None
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """A submission or event time: ``YYYY-MM-DDTHH:MM[:SS]`` (or a date: midnight) in Beijing time,
+    or with a UTC offset (``+00:00``, ``Z``), converted to Beijing time. The one parser of times.
+
+    Raises :class:`MomentError` (a ``ValueError``; ``CalendarTypeError`` for a non-string) on anything else.
+
+    >>> parse_moment("2026-04-29T09:30+00:00")
+    datetime.datetime(2026, 4, 29, 17, 30)
+    """
+    if not isinstance(text, str):
+        raise CalendarTypeError(f"expected a time written YYYY-MM-DDTHH:MM, got {type(text).__name__}")
+    written = text if ("T" in text or " " in text) else text + "T00:00"
+    try:
+        if len(text) > 40:
+            raise ValueError
+        moment = dt.datetime.fromisoformat(written)
+    except ValueError:
+        raise MomentError(
+            f"{shown(text)} 不是时间 (not a time written YYYY-MM-DDTHH:MM, in Beijing time or with a UTC offset)"
+        ) from None
+    return beijing_time(moment)
+
+
+def _check_date(day: object, what: str = "date") -> dt.date:
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise CalendarTypeError(f"expected a {what} (datetime.date), got {type(day).__name__}")
+    return day
+
+
+def _check_count(n: object) -> int:
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise CalendarTypeError(f"n must be a whole number, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    return n
 
 
 class ProvisionalDateError(YibaoError):
@@ -144,9 +226,7 @@ class WorkingCalendar:
 
     # -- checks ------------------------------------------------------------------------
     def _index(self, day: dt.date) -> int:
-        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
-            raise TypeError(f"expected a datetime.date, got {type(day).__name__}")
-        i = day.toordinal() - self._base
+        i = _check_date(day).toordinal() - self._base
         if i < 0 or i >= len(self._working):
             raise CalendarRangeError(
                 f"日期 {day} 超出日历范围 (date outside the calendar: {self.first} – {self.last}; "
@@ -198,7 +278,7 @@ class WorkingCalendar:
         datetime.date(2026, 10, 10)
         """
         # Hot path, kept flat on purpose: two list lookups return a prebuilt date.
-        if type(start) is _DATE and n > 0:
+        if type(start) is _DATE and type(n) is int and n > 0:
             i = start.toordinal() - self._base
             if 0 <= i < self._size:
                 k = self._rank[i] + n - 1
@@ -207,10 +287,7 @@ class WorkingCalendar:
         return self._add_working_days_checked(start, n)
 
     def _add_working_days_checked(self, start: dt.date, n: int) -> dt.date:
-        if not isinstance(n, int) or isinstance(n, bool):
-            raise TypeError(f"n must be a whole number, got {n!r}")
-        if n < 0:
-            raise ValueError("n must be >= 0")
+        _check_count(n)
         i = self._index(start)
         if n == 0:
             return start
@@ -238,16 +315,25 @@ class WorkingCalendar:
         """``day`` if it is a working day, else the next working day."""
         return day if self.is_working_day(day) else self.next_working_day(day)
 
+    def first_day_with_days_left(self, due: dt.date, n: int) -> dt.date | None:
+        """The earliest day ``d`` with ``working_days_between(d, due) == n`` (``None`` if there is
+        none inside the calendar): the day an "``n`` working days left" condition starts to hold."""
+        k = self._rank[self._index(due)] - n  # d needs rank k: the k-th working day (or the calendar's start)
+        if k > 0:
+            return self._dates[k - 1]
+        return self.first if k == 0 and not self._working[0] else None
+
     def add_natural_days(self, start: dt.date, n: int) -> dt.date:
         """``start + n`` days; if that day is not a working day (法定休假日), the next working day."""
-        if n < 0:
-            raise ValueError("n must be >= 0")
-        end = start + dt.timedelta(days=n)
-        self._index(start)
-        return self.on_or_after(end)
+        _check_count(n)
+        i = self._index(start)
+        if i + n >= self._size:  # checked on the count: start + n may not even be a date
+            raise CalendarRangeError(f"{n} natural days after {start} is beyond the calendar (ends {self.last})")
+        return self.on_or_after(start + dt.timedelta(days=n))
 
     def non_working_days(self, a: dt.date, b: dt.date) -> list[DayInfo]:
         """Every non-working day in ``(a, b]`` with the reason it is not worked."""
+        self._index(a), self._index(b)
         out = []
         for o in range(a.toordinal() + 1, b.toordinal() + 1):
             day = dt.date.fromordinal(o)
@@ -257,6 +343,7 @@ class WorkingCalendar:
 
     def make_up_days_between(self, a: dt.date, b: dt.date) -> list[DayInfo]:
         """Every 调休 make-up working day in ``(a, b]``."""
+        _check_date(a), _check_date(b)
         return [self.day_info(d) for d in sorted(self.make_up_days) if a < d <= b]
 
 
@@ -345,19 +432,33 @@ def _read_notices(calendar_dir: Path) -> list[CalendarNotice]:
     return notices
 
 
-@functools.cache
 def default_calendar() -> WorkingCalendar:
-    """The calendar of the embedded rulebook (built once per process)."""
-    return load_calendar(default_rules_path() / "calendar")
+    """The calendar of the embedded rulebook (built once, and again only if its notices change)."""
+    return calendar_for(default_rules_path())
 
 
 def calendar_for(rules_root: Path) -> WorkingCalendar:
-    return _calendar_for(str(rules_root.resolve()))
+    """The calendar of a rules folder, cached by the contents of its ``calendar/`` notices."""
+    folder = rules_root / "calendar"
+    return _calendar_for(str(folder.resolve()), _fingerprint(folder))
 
 
-@functools.cache
-def _calendar_for(root: str) -> WorkingCalendar:
-    return load_calendar(Path(root) / "calendar")
+def _fingerprint(folder: Path) -> tuple[tuple[str, str], ...]:
+    if not folder.is_dir():
+        return ()
+    out = []
+    for file in sorted(folder.glob("*.y*ml")):
+        try:
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        except OSError as exc:  # unreadable: let load_calendar report it
+            digest = f"unreadable: {exc.errno}"
+        out.append((file.name, digest))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=16)
+def _calendar_for(folder: str, fingerprint: tuple[tuple[str, str], ...]) -> WorkingCalendar:
+    return load_calendar(Path(folder))
 
 
 def describe(days: Iterable[DayInfo]) -> list[dict[str, Any]]:

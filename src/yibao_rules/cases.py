@@ -20,12 +20,17 @@ ruleset whose rules are the alert conditions:
   (an operational setting, default 5: the sources give no such period).
 
 Each alert is raised once per case, kind and deadline. The clock is injected (``clock=``), so
-nothing reads the wall clock in tests or replays. Observation facts are asserted and retracted
+nothing reads the wall clock in tests or replays. Events are validated by a pydantic model
+(unknown fields and wrong types are :class:`CaseError`); times are Beijing time, and a time
+with a UTC offset is converted (:func:`yibao_rules.calendar.parse_moment`). Between events,
+only the days on which an alert can start are observed, so a log spanning centuries costs
+no more than one spanning a week. Observation facts are asserted and retracted
 at once: the Rete engine holds no facts between posts, and every post costs O(rules).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Mapping
@@ -33,10 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from yibao_rules.calendar import WorkingCalendar, calendar_for
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from yibao_rules.calendar import WorkingCalendar, beijing_time, calendar_for, parse_moment
 from yibao_rules.deadlines import item_deadlines
 from yibao_rules.engines.durable import not_handled_error
-from yibao_rules.errors import YibaoError
+from yibao_rules.errors import YibaoError, did_you_mean, shown
 from yibao_rules.json_source import JsonInputError, decode, loads
 from yibao_rules.results import DeadlineReport
 from yibao_rules.rulebook import Rulebook
@@ -172,14 +179,15 @@ class CaseTracker:
     # -- events ---------------------------------------------------------------------------
     def handle(self, event: Mapping[str, Any]) -> list[Alert]:
         """Apply one event, then observe all open cases at the event's time. Returns new alerts."""
-        kind, case, at = _field(event, "event", str), _field(event, "case", str), _when(event)
+        checked = _event(event)
+        kind, case, at = checked.event, checked.case, _when(checked.at)
         if kind not in EVENTS:
-            raise CaseError(f"unknown event '{kind}'; events are: {', '.join(EVENTS)}")
+            raise CaseError(f"unknown event {shown(kind)}{did_you_mean(kind, EVENTS)}; events are: {', '.join(EVENTS)}")
         if kind == "submitted":
             if case in self.cases:
                 raise CaseError(f"case '{case}' was already submitted")
-            item = _field(event, "item", str)
-            state = CaseState(case, self.book.item(item).name, at, event.get("situation"))
+            item = _needed(checked.item, "item")
+            state = CaseState(case, self.book.item(item).name, at, checked.situation)
             self.cases[case] = state
             self._recompute(state)
             return self.check(at.date())
@@ -205,7 +213,7 @@ class CaseTracker:
             state.correction_since, state.status = None, "accepted" if state.accepted else "submitted"
             self._recompute(state)
         elif kind == "stage_completed":
-            state.stages[_field(event, "stage", str)] = day
+            state.stages[_needed(checked.stage, "stage")] = day
         elif kind == "closed":
             state.closed, state.status = day, "closed"
         return self.check(day)
@@ -241,14 +249,49 @@ class CaseTracker:
         return fresh
 
     def advance(self, until: dt.date) -> list[Alert]:
-        """Observe every day from the day after the last observation up to ``until``, so that an
-        alert carries the day it became true even when no event happened that day."""
+        """Observe the days from the day after the last observation up to ``until``, so that an
+        alert carries the day it became true even when no event happened that day.
+
+        Between events nothing changes but the date, so only the days on which an alert
+        condition can start to hold are observed (the first of them, then each day a due date
+        comes within 1 or 0 working days or passes, or an open 补正 request reaches its limit):
+        the same alerts, on the same days, as observing every day, in time linear in the cases.
+        """
+        if self._observed is not None and until <= self._observed:
+            return []
+        if self._observed is not None and self._observed >= dt.date.max:
+            return []
+        start = self._observed + dt.timedelta(days=1) if self._observed else until
+        days = {start}
+        for state in self.cases.values():
+            if state.status != "closed" and state.report is not None:
+                days.update(d for d in self._turning_points(state) if start < d <= until)
         fresh: list[Alert] = []
-        day = self._observed + dt.timedelta(days=1) if self._observed else until
-        while day <= until:
+        for day in sorted(days):
             fresh += self.check(day)
-            day += dt.timedelta(days=1)
+        if self._observed is None or self._observed < until:
+            self._observed = until
         return fresh
+
+    def _turning_points(self, state: CaseState) -> Iterable[dt.date]:
+        """The days on which an alert condition of ``state`` starts to hold (see :meth:`advance`)."""
+        cal = self.calendar
+        for due in state.dues().values():
+            for left in (1, 0):
+                try:
+                    day = cal.first_day_with_days_left(due, left)
+                except YibaoError:
+                    day = None
+                if day is not None:
+                    yield day
+            if due < dt.date.max:
+                yield due + dt.timedelta(days=1)
+        if state.correction_since is not None:
+            reached: dt.date | None = None
+            with contextlib.suppress(YibaoError):  # beyond the calendar: no such day to observe
+                reached = cal.add_working_days(state.correction_since, self.correction_alert_days)
+            if reached is not None:
+                yield reached
 
     def _observations(self, state: CaseState, day: dt.date) -> Iterable[dict[str, Any]]:
         cal = self.calendar
@@ -296,24 +339,46 @@ class CaseTracker:
         return [alert]
 
 
-def _field(event: Mapping[str, Any], name: str, kind: type) -> Any:
-    value = event.get(name)
-    if not isinstance(value, kind) or (isinstance(value, str) and not value):
-        raise CaseError(f"event needs '{name}' ({kind.__name__}), got {value!r}")
+class Event(BaseModel):
+    """One line of an event log. Only the fields of the module docstring; text must be text."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    case: str = Field(min_length=1, max_length=200)
+    event: str = Field(min_length=1, max_length=200)
+    at: str = Field(min_length=1, max_length=200)
+    item: str | None = Field(default=None, max_length=200)
+    situation: str | None = Field(default=None, max_length=200)
+    stage: str | None = Field(default=None, max_length=200)
+
+
+def _event(event: Any) -> Event:
+    if not isinstance(event, Mapping):
+        raise CaseError(f"an event must be an object of fields, not {type(event).__name__}")
+    try:
+        return Event.model_validate(event)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        if error["type"] == "extra_forbidden":
+            hint = did_you_mean(name, Event.model_fields)
+            raise CaseError(f"未知的事件字段 (unknown event field) {shown(name)}{hint}") from None
+        raise CaseError(f"event needs '{name}' (text), got {shown(error.get('input'))}") from None
+
+
+def _needed(value: str | None, name: str) -> str:
+    if value is None:
+        raise CaseError(f"event needs '{name}' (text), got None")
     return value
 
 
-def _when(event: Mapping[str, Any]) -> dt.datetime:
-    raw = _field(event, "at", str)
+def _when(raw: str) -> dt.datetime:
     try:
-        when = (
-            dt.datetime.fromisoformat(raw) if ("T" in raw or " " in raw) else dt.datetime.fromisoformat(raw + "T00:00")
-        )
+        return parse_moment(raw)
     except ValueError:
-        raise CaseError(f"'at' must be YYYY-MM-DDTHH:MM, got {raw!r}") from None
-    if when.tzinfo is not None:
-        raise CaseError(f"'at' must be local time without a time zone, got {raw!r}")
-    return when
+        raise CaseError(
+            f"'at' must be YYYY-MM-DDTHH:MM (Beijing time, or with a UTC offset), got {shown(raw)}"
+        ) from None
 
 
 def replay(book: Rulebook, path: Path, now: dt.datetime | None = None, correction_alert_days: int = 5) -> CaseTracker:
@@ -335,16 +400,19 @@ def replay(book: Rulebook, path: Path, now: dt.datetime | None = None, correctio
         if not isinstance(data, dict):
             raise CaseError(f"{path}:{number}: each line must be a JSON object")
         events.append((number, data))
+    if now is not None:
+        now = beijing_time(now)
     clock_now: list[dt.datetime] = [now or dt.datetime.min]
     tracker = CaseTracker(book, clock=lambda: clock_now[0], correction_alert_days=correction_alert_days)
     last = dt.datetime.min
     for number, data in events:
         try:
-            when = _when(data)
+            when = _when(_event(data).at)
             if when < last:
                 raise CaseError(f"events must be in time order ({when} is before {last})")
             last = when
-            tracker.advance(when.date() - dt.timedelta(days=1))
+            if when.date() > dt.date.min:
+                tracker.advance(when.date() - dt.timedelta(days=1))
             tracker.handle(data)
         except YibaoError as exc:
             raise CaseError(f"{path}:{number}: {exc}") from None

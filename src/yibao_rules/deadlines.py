@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from yibao_rules.calendar import WorkingCalendar, calendar_for
+from yibao_rules.calendar import WorkingCalendar, beijing_time, calendar_for
 from yibao_rules.compiled import CompiledRulebook
 from yibao_rules.errors import DeadlineError, UnknownItemError
 from yibao_rules.results import Deadline, DeadlineReport, Pause, Receipt, StagePlan
@@ -49,8 +49,7 @@ def receive(submitted: dt.datetime | dt.date, calendar: WorkingCalendar, hours: 
     open, a 调休 day it does not open, a submission after closing time) goes through
     :func:`next_office_day`, so the day it moves to obeys the same office-day rules.
     """
-    if isinstance(submitted, str) or not isinstance(submitted, dt.date):
-        raise DeadlineError(f"the submission time must be a date or a datetime (YYYY-MM-DDTHH:MM), not {submitted!r}")
+    submitted = _submission(submitted)
     day = submitted.date() if isinstance(submitted, dt.datetime) else submitted
     moment = submitted.time() if isinstance(submitted, dt.datetime) else None
     notes: list[str] = []
@@ -244,6 +243,12 @@ def item_deadlines(
     ``item`` is an item or a bundle (一件事 / 一事联办), by id or exact Chinese name. With
     ``situation``, only the limits for that 情形 (and those for every 情形) are resolved.
     """
+    submitted = _submission(submitted)
+    if situation is not None and not isinstance(situation, str):
+        raise DeadlineError(f"situation must be the name of a 情形 (text), not {type(situation).__name__}")
+    pauses = _pauses(pauses)
+    if calendar is not None and not isinstance(calendar, WorkingCalendar):
+        raise DeadlineError(f"calendar must be a WorkingCalendar, not {type(calendar).__name__}")
     model: Item | Bundle
     try:
         model = book.item(item).model
@@ -283,6 +288,31 @@ def item_deadlines(
         provisional=cal.is_provisional(last),
         notes=tuple(notes),
     )
+
+
+def _submission(submitted: object) -> dt.datetime | dt.date:
+    """A submission time as naive Beijing time (an offset is converted), or a date."""
+    if isinstance(submitted, dt.datetime):
+        return beijing_time(submitted)
+    if isinstance(submitted, dt.date):
+        return submitted
+    raise DeadlineError(f"submitted must be a datetime or a date, not {type(submitted).__name__}")
+
+
+def _pauses(pauses: object) -> list[Pause]:
+    def is_day(d: object) -> bool:
+        return isinstance(d, dt.date) and not isinstance(d, dt.datetime)
+
+    if isinstance(pauses, str | bytes) or not isinstance(pauses, Sequence | tuple | list):
+        raise DeadlineError(f"pauses must be a list of (requested, arrived) date pairs, not {type(pauses).__name__}")
+    out = []
+    for pause in pauses:
+        if not (isinstance(pause, tuple | list) and len(pause) == 2 and all(is_day(d) for d in pause)):
+            raise DeadlineError(
+                f"a 补正 pause must be a (requested, arrived) pair of dates, not {type(pause).__name__}"
+            )
+        out.append((pause[0], pause[1]))
+    return out
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -29,6 +29,7 @@ from yibao_rules.rulebook import Rulebook
 __all__ = ["Change", "Flip", "RulebookDiff", "diff_rulebooks"]
 
 SEARCH_LIMIT = 50_000
+_FIRST, _LAST = dt.date.min.toordinal(), dt.date.max.toordinal()
 
 
 @dataclass(frozen=True)
@@ -206,8 +207,12 @@ def _dates(items: Iterable[CompiledItem]) -> list[dt.date]:
     for item in items:
         for step in item.plan:
             for day in (step.start, step.end):
-                if day is not None:
-                    days.update({day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)})
+                if day is not None:  # the day itself and its neighbours that exist (not before 0001-01-01…)
+                    days.update(
+                        dt.date.fromordinal(o)
+                        for o in (day.toordinal() - 1, day.toordinal(), day.toordinal() + 1)
+                        if _FIRST <= o <= _LAST
+                    )
     return sorted(days) or [dt.date.today()]
 
 

@@ -36,11 +36,12 @@ from yibao_rules.compiled import (
 from yibao_rules.errors import ConditionError, Problem, RulebookError, SourceLocation, did_you_mean
 from yibao_rules.expr import Checked, Evaluator, Type, compile_expr, link_predicates, parse, predicate_reader, typecheck
 from yibao_rules.expr import types as T
+from yibao_rules.expr.ast import Name, walk
 from yibao_rules.resources import default_rules_path
 from yibao_rules.results import Reason
 from yibao_rules.validation import translate_validation_error
 from yibao_rules.vocabulary import AdminDivisions, Fact, Vocabulary
-from yibao_rules.yaml_source import YamlDocument, YamlPath, read_yaml
+from yibao_rules.yaml_source import YamlDocument, YamlPath, cap_problems, read_yaml
 
 __all__ = ["load_compiled"]
 
@@ -131,7 +132,7 @@ class _Loader:
                 self.problems.append(doc.problem(("year",), f"同一年份有多份通知 (two notices for {notice.year})"))
 
         if vocabulary is None:
-            raise RulebookError(self.problems)
+            raise RulebookError(_capped(self.problems))
         scope = _Scope(vocabulary, sets, {name: p for name, (_, p, _) in predicates_raw.items()})
         cite = _CitationChecker(citations or {}, self.problems)
         for doc, model in self.cited:
@@ -183,7 +184,7 @@ class _Loader:
             bundles[bundle.id] = LoadedBundle(bundle, doc.path, doc)
 
         if self.problems:
-            raise RulebookError(self.problems)
+            raise RulebookError(_capped(self.problems))
         return CompiledRulebook(
             root=self.root,
             vocabulary=vocabulary,
@@ -535,6 +536,14 @@ class _Scope:
         return self.vocabulary.divisions.division_code(text)
 
 
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_PROBLEMS per file (the rest counted), so a huge broken rulebook stays readable."""
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.location.path, []).append(problem)
+    return [p for path, found in by_file.items() for p in cap_problems(found, path)]
+
+
 def _lineages(item: S.Item) -> tuple[tuple[int, ...], ...]:
     """Per 情形: what it inherits (parents first, each once), then itself.
 
@@ -561,7 +570,13 @@ class _Linker:
     A predicate's body reads the predicates it uses from the evaluation's environment; a
     condition's closure computes the predicates it needs, dependencies first, then itself
     (see :func:`yibao_rules.expr.link_predicates`).
+
+    The common case, where no predicate is reached twice and they nest only a few deep
+    (``在甘肃省参保``), is compiled to direct calls instead: as fast as before, and with no
+    repeated work to save.
     """
+
+    INLINE_DEPTH = 8
 
     def __init__(self, sets: Mapping[str, frozenset[Any]]) -> None:
         self.sets = sets
@@ -569,15 +584,42 @@ class _Linker:
         self.position: dict[str, int] = {}
         self.needs: dict[str, frozenset[str]] = {}
         self.readers: dict[str, Evaluator] = {}
+        self.checked: dict[str, Checked] = {}
+        self.inlined: dict[str, Evaluator] = {}
 
     def add(self, name: str, checked: Checked) -> None:
         """Register a predicate; those it uses must have been added before."""
         self.readers[name] = predicate_reader(name)
+        self.checked[name] = checked
         self.bodies[name] = compile_expr(checked.expr, predicates=self.readers, sets=self.sets)
         self.position[name] = len(self.position)
         self.needs[name] = frozenset(checked.predicates).union(*(self.needs[p] for p in checked.predicates))
+        if self.is_tree(checked):
+            self.inlined[name] = compile_expr(
+                checked.expr, predicates={p: self.inlined[p] for p in checked.predicates}, sets=self.sets
+            )
+
+    def is_tree(self, checked: Checked) -> bool:
+        """Whether every predicate below ``checked`` is reached once, at most INLINE_DEPTH deep."""
+        seen: set[str] = set()
+        stack: list[tuple[Checked, int]] = [(checked, 0)]
+        while stack:
+            current, depth = stack.pop()
+            refs = [n.name for n in walk(current.expr) if isinstance(n, Name) and n.name in self.checked]
+            for ref in refs:
+                if ref in seen or depth >= self.INLINE_DEPTH or ref not in self.inlined:
+                    return False
+                seen.add(ref)
+                stack.append((self.checked[ref], depth + 1))
+        return True
 
     def link(self, checked: Checked, name: str | None = None) -> Evaluator:
+        if name is not None and name in self.inlined:
+            return self.inlined[name]
+        if name is None and self.is_tree(checked):
+            return compile_expr(
+                checked.expr, predicates={p: self.inlined[p] for p in checked.predicates}, sets=self.sets
+            )
         uses = frozenset(checked.predicates).union(*(self.needs[p] for p in checked.predicates))
         body = (
             self.bodies[name]

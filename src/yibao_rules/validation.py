@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from yibao_rules import schema as S
-from yibao_rules.errors import Problem, SourceLocation, did_you_mean
-from yibao_rules.yaml_source import MAX_PROBLEMS, YamlDocument, YamlPath
+from yibao_rules.errors import Problem, did_you_mean
+from yibao_rules.yaml_source import MAX_PROBLEMS, YamlDocument, YamlPath, more_problems
 
 __all__ = ["translate_validation_error"]
 
@@ -55,13 +55,7 @@ def translate_validation_error(
         message = _message(kind, error, path)
         problems.append(doc.problem(path, message, key=kind == "extra_forbidden"))
     if len(errors) > MAX_PROBLEMS:
-        rest = len(errors) - MAX_PROBLEMS
-        problems.append(
-            Problem(
-                SourceLocation(doc.path, max(len(doc.lines), 1), 1),  # listed after every problem shown
-                f"另有 {rest} 处问题未列出 (and {rest} more problem(s) in this file, not shown)",
-            )
-        )
+        problems.append(more_problems(doc.path, len(doc.lines), len(errors) - MAX_PROBLEMS))
     return problems
 
 

@@ -153,6 +153,7 @@ class Vocabulary:
                 f"facts must be an object keyed by party ({', '.join(self.parties)}), not {type(facts).__name__}"
             )
         flat: dict[str, Any] = {}
+        mixed = False  # only input mixing flat and nested keys can give one fact twice
         by_party = self._by_party
         for top, value in facts.items():
             known = by_party.get(top)
@@ -167,8 +168,12 @@ class Vocabulary:
                         key = f"{top}.{name}"
                         raise FactsError(f"unknown fact {shown(key)}{did_you_mean_fact(key, self.facts)}")
                     if inner is not None:
-                        _set(flat, entry[0], entry[1](inner))
+                        key, canonical = entry[0], entry[1](inner)
+                        if mixed and key in flat and flat[key] != canonical:  # a flat key came first
+                            _contradiction(key, flat[key], canonical)
+                        flat[key] = canonical
             elif isinstance(top, str) and "." in top:
+                mixed = True
                 self._put(flat, top, value)
             elif not isinstance(top, str):
                 raise FactsError(f"fact key {shown(top)} is not a string")
@@ -182,7 +187,10 @@ class Vocabulary:
         if check is None:
             raise FactsError(f"unknown fact {shown(key)}{did_you_mean_fact(key, self.facts)}")
         if value is not None:
-            _set(flat, key, check(value))
+            canonical = check(value)
+            if key in flat and flat[key] != canonical:
+                _contradiction(key, flat[key], canonical)
+            flat[key] = canonical
 
     def normalise_value(self, fact: Fact, value: Any) -> Any:
         key, kind = fact.key, fact.kind
@@ -287,11 +295,9 @@ class Vocabulary:
         )
 
 
-def _set(flat: dict[str, Any], key: str, value: Any) -> None:
-    """Record a normalised fact; the same fact given again must have the same value."""
-    if key in flat and flat[key] != value:
-        raise FactsError(
-            f"事实 '{key}' 给出了两个不同的值 (fact '{key}' is given twice with different values, "
-            f"{shown(flat[key])} and {shown(value)}; give each fact once)"
-        )
-    flat[key] = value
+def _contradiction(key: str, first: Any, second: Any) -> None:
+    """A fact given twice (nested and flat) with different values: refused, never resolved by order."""
+    raise FactsError(
+        f"事实 '{key}' 给出了两个不同的值 (fact '{key}' is given twice with different values, "
+        f"{shown(first)} and {shown(second)}; give each fact once)"
+    )

@@ -19,6 +19,7 @@ Nothing is kept between documents: every value is built fresh for its own file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from yaml.resolver import Resolver
 
 from yibao_rules.errors import Problem, SourceLocation, shown
 
-__all__ = ["MAX_PROBLEMS", "YamlDocument", "YamlPath", "cap_problems", "outside", "read_yaml"]
+__all__ = ["MAX_PROBLEMS", "YamlDocument", "YamlPath", "cap_problems", "more_problems", "outside", "read_yaml"]
 
 YamlPath = tuple[str | int, ...]
 
@@ -179,17 +180,35 @@ def outside(file: Path, root: Path) -> bool:
         return True
 
 
-def cap_problems(problems: list[Problem], display_path: str) -> list[Problem]:
-    """The first :data:`MAX_PROBLEMS` problems, and one line counting the rest."""
-    if len(problems) <= MAX_PROBLEMS:
-        return problems
-    rest = len(problems) - MAX_PROBLEMS
-    last = max(p.location.line for p in problems)  # listed after every problem shown
-    more = Problem(
-        SourceLocation(display_path, last, 1),
-        f"另有 {rest} 处问题未列出 (and {rest} more problem(s) in this file, not shown)",
+def more_problems(display_path: str, line: int, count: int) -> Problem:
+    """The line that counts problems not listed (``length`` 0 marks it for :func:`cap_problems`)."""
+    return Problem(
+        SourceLocation(display_path, max(line, 1), 1),
+        f"另有 {count} 处问题未列出 (and {count} more problem(s) in this file, not shown)",
+        length=0,
     )
-    return [*problems[:MAX_PROBLEMS], more]
+
+
+_MORE = re.compile(r"and (\d+) more problem")
+
+
+def cap_problems(problems: list[Problem], display_path: str) -> list[Problem]:
+    """The first :data:`MAX_PROBLEMS` problems, and one line counting the rest (earlier counts included)."""
+    listed: list[Problem] = []
+    hidden = 0
+    for problem in problems:
+        counted = _MORE.search(problem.message) if problem.length == 0 else None
+        if counted:
+            hidden += int(counted.group(1))
+        else:
+            listed.append(problem)
+    if len(listed) > MAX_PROBLEMS:
+        hidden += len(listed) - MAX_PROBLEMS
+        listed = listed[:MAX_PROBLEMS]
+    if hidden:
+        last = max((p.location.line for p in problems), default=1)  # listed after every problem shown
+        listed.append(more_problems(display_path, last, hidden))
+    return listed
 
 
 def read_yaml(file: Path, display_path: str, root: Path | None = None) -> tuple[YamlDocument | None, list[Problem]]:
