@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +52,102 @@ def test_scenario_example_passes(tmp_path: Path) -> None:
     result = subprocess.run([str(exe), "test", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith("2 passed, 0 failed")
+
+
+REPO = README.parent
+
+
+def _yibao(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("yibao-rules")
+    return subprocess.run([str(exe), *args], cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def test_diff_example_runs_against_the_shipped_old_rulebook() -> None:
+    """The diff example compares examples/rules-before-246 (111号 only) with rules/ and shows its output."""
+    text = README.read_text(encoding="utf-8")
+    block = text.split("<!-- diff-example", 1)[1].split("```console\n", 1)[1].split("```", 1)[0]
+    command, *shown = block.splitlines()
+    assert command.startswith("$ yibao-rules diff ")
+    result = _yibao(*shlex.split(command.removeprefix("$ yibao-rules ")))
+    assert result.returncode == 0, result.stderr
+    actual = result.stdout.splitlines()
+    assert [line for line in shown if line not in actual] == []
+
+
+def test_deadline_and_calendar_examples_run() -> None:
+    """Every `deadline` and `calendar` command in the README exits 0, and a '# → DATE' comment is the answer."""
+    commands = [
+        line.removeprefix("$ yibao-rules ")
+        for block in blocks("console")
+        for line in block.splitlines()
+        if line.startswith(("$ yibao-rules deadline", "$ yibao-rules calendar"))
+    ]
+    assert len(commands) >= 6
+    for command in commands:
+        args, _, comment = command.partition("#")
+        result = _yibao(*shlex.split(args))
+        assert result.returncode == 0, f"{command}: {result.stderr}"
+        if match := re.search(r"→ (\d{4}-\d{2}-\d{2})", comment):
+            assert match.group(1) in result.stdout.splitlines()[0] or f"{match.group(1)}（" in result.stdout, command
+
+
+# Fields whose keys are data (a basis, a metric, a stage name), not part of the contract.
+DATA_KEYED = {"claims", "due", "stages_completed", "closed_on_time", "metrics"}
+
+
+def _keys(value: object, data_keyed: bool = False) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if not data_keyed:
+                found.add(key)
+            if key != "facts":  # an applicant's facts: data all the way down
+                found |= _keys(child, key in DATA_KEYED)
+    elif isinstance(value, list):
+        for child in value:
+            found |= _keys(child)
+    return found
+
+
+CONTRACT_RUNS = {
+    "yibao-rules items --json": ["items", "--json"],
+    "yibao-rules items --bundles --json": ["items", "--bundles", "--json"],
+    "yibao-rules check --json": ["check", "--json", "--consistency"],
+    "yibao-rules evaluate ITEM": [
+        "evaluate",
+        "family_mutual_aid",
+        "--facts",
+        "examples/facts/sibling_in_gansu.json",
+        "--json",
+    ],
+    "yibao-rules checklist ITEM": ["checklist", "门诊费用报销", "--situation", "意外伤害就医", "--json"],
+    "yibao-rules bundle NAME": ["bundle", "就医费用报销一件事", "--json"],
+    "yibao-rules deadline --start": ["deadline", "--start", "2026-09-28", "--working-days", "5", "--json"],
+    "yibao-rules deadline ITEM": [
+        "deadline",
+        "慢性病规定病种申报一件事",
+        "--submitted",
+        "2026-04-30T17:30",
+        "--pause",
+        "2026-05-07:2026-05-08",
+        "--json",
+    ],
+    "yibao-rules track EVENTS.jsonl": ["track", "examples/events.jsonl", "--now", "2026-11-20T09:00", "--json"],
+    "yibao-rules test DIR": ["test", "tests/scenarios", "--json"],
+    "yibao-rules diff OLD NEW": ["diff", "examples/rules-before-246", "rules", "--json"],
+    "yibao-rules calendar YYYY-MM": ["calendar", "2026-10", "--json"],
+}
+
+
+def test_json_contract_names_every_key_the_commands_print() -> None:
+    section = README.read_text(encoding="utf-8").split("## JSON output (stable contract)", 1)[1].split("\n## ", 1)[0]
+    entries = {line.split("`")[1]: line for line in section.splitlines() if line.startswith("- `yibao-rules ")}
+    for prefix, args in CONTRACT_RUNS.items():
+        (line,) = [text for command, text in entries.items() if command.startswith(prefix)]
+        documented = set(re.findall(r'"(\w+)"', line))
+        for other in re.findall(r"as in (\w+)", line):  # "materials": [… as in checklist, plus "members"]
+            (referenced,) = [text for command, text in entries.items() if command.startswith(f"yibao-rules {other}")]
+            documented |= set(re.findall(r'"(\w+)"', referenced))
+        result = _yibao(*args)
+        printed = _keys(json.loads(result.stdout))
+        assert printed - documented == set(), f"{prefix}: printed but not in the README's contract"

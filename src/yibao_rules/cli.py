@@ -1,8 +1,10 @@
 """The ``yibao-rules`` command: a thin layer over the library.
 
-Exit codes: 0 success; 1 the rulebook has problems (``check``); 2 bad usage or bad input
-(unknown item, malformed facts), with ``Error: …`` on stderr.  ``--json`` output is a
-stable contract documented in the README.
+Exit codes, the same for every command: 0 success; 1 the rulebook has problems (a missing
+rules directory is one); 2 bad usage or bad input (unknown item, malformed facts, no scenarios
+for ``test``, no events for ``track``), with ``Error: …`` on stderr.  ``--rules`` (and
+``check``'s directory) default to ``$YIBAO_RULES``.  ``--json`` output is a stable contract
+documented in the README.
 """
 
 from __future__ import annotations

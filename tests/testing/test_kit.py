@@ -90,6 +90,17 @@ def test_downstream_project_runs_the_plugin() -> None:
     assert "10 passed" in result.stdout  # 2 scenario cases + 8 invariants
 
 
+def test_invariants_are_counted_as_collected_with_a_file_path() -> None:
+    """pytest's 'collected N items' must count the invariants that then run (they used to be added
+    unreported, without a file path: "343 collected", then 351 passed)."""
+    project = REPO / "examples" / "downstream"
+    run = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA"]
+    result = subprocess.run(run, cwd=project, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "collected 10 items" in result.stdout and "10 passed" in result.stdout
+    assert "facts.yaml::yibao-invariant[rules_are_cited]" in result.stdout
+
+
 def test_scenario_collection_can_be_switched_off(tmp_path: Path) -> None:
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios" / "other.yaml").write_text("not: a scenario\n", encoding="utf-8")

@@ -97,6 +97,18 @@ class ScenarioFailure(AssertionError):
     pass
 
 
+class InvariantFile(pytest.File):
+    """The invariants of the rulebook under test, collected as the tests of its ``facts.yaml``
+    (the one file every rulebook has), so that they have a file path and are counted as
+    collected like any other test."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from yibao_rules.testing.invariants import INVARIANTS
+
+        for name, check in INVARIANTS.items():
+            yield InvariantItem.from_parent(self, name=f"yibao-invariant[{name}]", check=check)
+
+
 class InvariantItem(pytest.Item):
     def __init__(self, *, check: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -108,14 +120,21 @@ class InvariantItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         return f"{self.name}: {excinfo.value}"
 
-    def reportinfo(self) -> tuple[str, int, str]:
-        return str(self.config.getoption("--yibao-rulebook")), 0, f"invariant: {self.name}"
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"invariant: {self.name}"
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k / -m deselect, so that they apply to the invariants too
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.getoption("--yibao-rulebook"):
+    path = config.getoption("--yibao-rulebook")
+    if not path:
         return
-    from yibao_rules.testing.invariants import INVARIANTS
-
-    for name, check in INVARIANTS.items():
-        items.append(InvariantItem.from_parent(session, name=f"yibao-invariant[{name}]", check=check))
+    rulebook = Path(path)
+    if not rulebook.is_absolute():
+        rulebook = config.invocation_params.dir / rulebook
+    collector = InvariantFile.from_parent(session, path=rulebook / "facts.yaml")
+    invariants = list(collector.collect())
+    # Reported the way pytest reports a collected file: the report is what the terminal counts.
+    result: list[pytest.Item | pytest.Collector] = [*invariants]
+    config.hook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, result))
+    items.extend(invariants)
