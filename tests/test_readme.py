@@ -151,3 +151,17 @@ def test_json_contract_names_every_key_the_commands_print() -> None:
         result = _yibao(*args)
         printed = _keys(json.loads(result.stdout))
         assert printed - documented == set(), f"{prefix}: printed but not in the README's contract"
+
+
+def test_rules_before_246_is_rules_with_only_the_246_change_undone() -> None:
+    """examples/rules-before-246 is generated from rules/ (so the diff example shows only 246号):
+    run `python examples/make_rules_before_246.py` after editing rules/."""
+    sys.path.insert(0, str(REPO / "examples"))
+    try:
+        import make_rules_before_246 as maker
+    finally:
+        sys.path.pop(0)
+    want = maker.expected()
+    have = {p.relative_to(maker.TARGET): p.read_text(encoding="utf-8") for p in maker.TARGET.rglob("*") if p.is_file()}
+    stale = sorted(str(p) for p in set(want) | set(have) if want.get(p) != have.get(p))
+    assert not stale, f"out of date, run python examples/make_rules_before_246.py: {stale}"

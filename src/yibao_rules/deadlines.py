@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from yibao_rules.calendar import WorkingCalendar, beijing_time, calendar_for
 from yibao_rules.compiled import CompiledRulebook
-from yibao_rules.errors import DeadlineError, UnknownItemError
+from yibao_rules.errors import DeadlineError, UnknownItemError, shown
 from yibao_rules.results import Deadline, DeadlineReport, Pause, Receipt, StagePlan
 from yibao_rules.schema import Bundle, Item, OfficeHours, Stage, TimeLimit
 
@@ -296,7 +296,9 @@ def _submission(submitted: object) -> dt.datetime | dt.date:
         return beijing_time(submitted)
     if isinstance(submitted, dt.date):
         return submitted
-    raise DeadlineError(f"submitted must be a datetime or a date, not {type(submitted).__name__}")
+    raise DeadlineError(
+        f"submitted must be a datetime or a date (YYYY-MM-DDTHH:MM), not {type(submitted).__name__} {shown(submitted)}"
+    )
 
 
 def _pauses(pauses: object) -> list[Pause]:

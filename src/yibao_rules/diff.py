@@ -187,16 +187,25 @@ def _mentioned(book: Rulebook, item: CompiledItem) -> set[Any]:
     return values
 
 
-def _candidates(book: Rulebook, key: str, mentioned: set[Any]) -> list[Any]:
+def _domain(book: Rulebook, key: str) -> list[Any]:
     fact = book.vocabulary.facts[key]
     if fact.kind == "bool":
         return [True, False]
     if fact.kind == "enum":
-        domain: list[Any] = list(fact.values)
-    elif fact.kind == "province":
-        domain = [c for c, d in book.vocabulary.divisions.by_code.items() if d.level == "省级"]
-    else:
-        domain = sorted(book.vocabulary.divisions.by_code)
+        return list(fact.values)
+    if fact.kind == "province":
+        return [c for c, d in book.vocabulary.divisions.by_code.items() if d.level == "省级"]
+    return sorted(book.vocabulary.divisions.by_code)
+
+
+def _candidates(old: Rulebook, new: Rulebook, key: str, mentioned: set[Any]) -> list[Any]:
+    """Values of ``key`` to try: those the conditions name, plus one other.
+
+    Only values that both rulebooks accept are tried, so a value added to (or dropped from) a
+    fact's vocabulary between the two does not make either side refuse the facts.
+    """
+    accepted = set(_domain(old, key))
+    domain = [v for v in _domain(new, key) if v in accepted]
     named = [v for v in domain if v in mentioned]
     other = next((v for v in domain if v not in mentioned), None)
     return named + ([other] if other is not None else [])
@@ -220,7 +229,7 @@ def _find_flip(old: Rulebook, new: Rulebook, before: CompiledItem, after: Compil
     keys = sorted(_searchable(old, before) | _searchable(new, after))
     keys = [k for k in keys if k in old.vocabulary.facts and k in new.vocabulary.facts]
     mentioned = _mentioned(old, before) | _mentioned(new, after)
-    choices = [_candidates(new, k, mentioned) for k in keys]
+    choices = [_candidates(old, new, k, mentioned) for k in keys]
     size = 1
     for c in choices:
         size *= len(c)
