@@ -126,6 +126,8 @@ class CompiledRulebook:
     sets: Mapping[str, NamedSet]
     predicates: Mapping[str, CompiledCondition]
     documents: Mapping[str, YamlDocument] = field(default_factory=dict, repr=False, compare=False)
+    version: str = ""
+    """``rulebook_version``: the package version plus a content hash of the rules directory."""
 
     def item(self, key: str) -> CompiledItem:
         """An item by its id or its exact Chinese name."""

@@ -105,7 +105,7 @@ def decide_compiled(book: CompiledRulebook, compiled: CompiledItem, flat: Mappin
             book.cite(model.source),
             "",
         )
-        return Decision(model.name, model.id, day, "ineligible", (reason,), (), ())
+        return Decision(model.name, model.id, day, "ineligible", (reason,), (), (), (), book.version)
     steps = compiled.rules_in_force(day)
     values = [step.evaluate(flat, day) for step in steps]
     return build_decision(book, compiled, steps, values, flat, day, refine=True)
@@ -143,21 +143,21 @@ def build_decision(
             )
             open_steps.append(step)
     if not steps:
-        return Decision(model.name, model.id, day, "undetermined", (), (), (), _NO_RULES)
+        return Decision(model.name, model.id, day, "undetermined", (), (), (), _NO_RULES, book.version)
     notes: tuple[str, ...] = ()
     if failed:
-        return Decision(model.name, model.id, day, "ineligible", tuple(reasons), (), (), notes)
+        return Decision(model.name, model.id, day, "ineligible", tuple(reasons), (), (), notes, book.version)
     if not open_steps:
-        return Decision(model.name, model.id, day, "eligible", tuple(reasons), (), (), notes)
+        return Decision(model.name, model.id, day, "eligible", tuple(reasons), (), (), notes, book.version)
     conditions = [step.condition for step in open_steps]
     settled = _enumerate(book, conditions, flat, day) if refine else None
     if settled is not None:
         status: Status = "eligible" if settled else "ineligible"
         note = "未知事实的所有可能取值都得出同一结论 (every value of the missing facts gives this answer)"
-        return Decision(model.name, model.id, day, status, tuple(reasons), (), (), (*notes, note))
+        return Decision(model.name, model.id, day, status, tuple(reasons), (), (), (*notes, note), book.version)
     missing = _order_questions(conditions, flat)
     questions = questions_for(book, missing)
-    return Decision(model.name, model.id, day, "undetermined", tuple(reasons), missing, questions, notes)
+    return Decision(model.name, model.id, day, "undetermined", tuple(reasons), missing, questions, notes, book.version)
 
 
 _NO_RULES = (

@@ -37,7 +37,7 @@ from yibao_rules.errors import ConditionError, Problem, RulebookError, SourceLoc
 from yibao_rules.expr import Checked, Evaluator, Type, compile_expr, link_predicates, parse, predicate_reader, typecheck
 from yibao_rules.expr import types as T
 from yibao_rules.expr.ast import Name, walk
-from yibao_rules.resources import default_rules_path
+from yibao_rules.resources import default_rules_path, rulebook_version
 from yibao_rules.results import Reason
 from yibao_rules.validation import translate_validation_error
 from yibao_rules.vocabulary import AdminDivisions, Fact, Vocabulary
@@ -195,6 +195,7 @@ class _Loader:
             sets={name: s for name, (_, s) in sets.items()},
             predicates=predicates,
             documents=self.documents,
+            version=rulebook_version(self.root),
         )
 
     def load_all(self, sub: str, model: type[M]) -> list[tuple[YamlDocument, M]]:

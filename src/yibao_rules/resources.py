@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import importlib.resources
 from pathlib import Path
 
-__all__ = ["default_rules_path"]
+__all__ = ["PACKAGE_VERSION", "default_rules_path", "rulebook_version"]
+
+try:
+    PACKAGE_VERSION = importlib.metadata.version("yibao-rules")
+except importlib.metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    PACKAGE_VERSION = "0+unknown"
 
 
 def default_rules_path() -> Path:
@@ -17,3 +24,18 @@ def default_rules_path() -> Path:
     if checkout.is_dir():
         return checkout
     raise FileNotFoundError("the embedded rulebook is missing from this installation of yibao-rules")
+
+
+def rulebook_version(root: Path) -> str:
+    """The package version plus a content hash of the rules directory: ``0.1.0+rules.3f2a9c1b4d5e``.
+
+    Every answer carries it, so that it can be traced to the rules that produced it.  The hash
+    covers the path and bytes of every YAML file under ``root``, in a fixed order, so the same
+    rules give the same value on any machine.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
+        rel = path.relative_to(root).as_posix().encode("utf-8")
+        data = path.read_bytes()
+        digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)
+    return f"{PACKAGE_VERSION}+rules.{digest.hexdigest()[:12]}"

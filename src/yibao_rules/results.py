@@ -104,6 +104,8 @@ class Decision:
     missing_facts: tuple[str, ...]
     next_questions: tuple[Question, ...]
     notes: tuple[str, ...]
+    rulebook_version: str
+    """The package version plus a content hash of the rules that gave this answer."""
 
     def __init__(
         self,
@@ -115,6 +117,7 @@ class Decision:
         missing_facts: tuple[str, ...],
         next_questions: tuple[Question, ...],
         notes: tuple[str, ...] = (),
+        rulebook_version: str = "",
     ) -> None:
         # A Decision is made once per call on the hot path; filling __dict__ directly costs a
         # fifth of the frozen dataclass's guarded __setattr__ per field, and it stays frozen.
@@ -127,6 +130,7 @@ class Decision:
             missing_facts=missing_facts,
             next_questions=next_questions,
             notes=notes,
+            rulebook_version=rulebook_version,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -139,6 +143,7 @@ class Decision:
             "missing_facts": list(self.missing_facts),
             "next_questions": [q.to_json() for q in self.next_questions],
             "notes": list(self.notes),
+            "rulebook_version": self.rulebook_version,
         }
 
 
@@ -460,6 +465,11 @@ class Notice:
     contacts: tuple[NoticeContact, ...]
     citations: tuple[str, ...]
 
+    @property
+    def rulebook_version(self) -> str:
+        """The rules that produced this notice (the decision's ``rulebook_version``)."""
+        return self.decision.rulebook_version
+
     def to_json(self) -> dict[str, Any]:
         return {
             "item": self.item,
@@ -483,4 +493,5 @@ class Notice:
             "fees": self.fees,
             "contacts": [c.to_json() for c in self.contacts],
             "citations": list(self.citations),
+            "rulebook_version": self.rulebook_version,
         }
