@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "diff": 11,
     "cases": 11,
     "engines": 11,
+    "batch": 11,
     "testing": 12,
     "cli": 13,
     "server": 13,

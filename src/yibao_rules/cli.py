@@ -833,6 +833,85 @@ def _cell(text: str) -> str:
     return text + " " * max(_CELL - wcwidth.wcswidth(text), 1)
 
 
+@cli.command(name="batch")
+@click.argument("item")
+@click.option(
+    "--population",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Parquet, CSV or JSON Lines; columns are fact keys.",
+)
+@_ON_OPTION
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Parquet or CSV, one row per input row.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@click.option("--master", default="local[2]", show_default=True, help="Spark master URL (with --engine spark).")
+@click.option(
+    "--on-bad-rows",
+    type=click.Choice(["stop", "report"]),
+    default="stop",
+    show_default=True,
+    help="A value outside its fact's type stops the run, or makes that row 'invalid' with the reason.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@_RULES_OPTION
+def batch_command(
+    item: str,
+    population: Path,
+    on: str | None,
+    out: Path,
+    engine: str,
+    master: str,
+    on_bad_rows: str,
+    as_json: bool,
+    rules_dir: Path | None,
+) -> None:
+    """Decide ITEM for every row of a population (免申即享): the rules compiled to SQL.
+
+    Progress and a summary (rows per status and per failing rule) go to stderr.
+    """
+    from yibao_rules.batch.console import run_batch_command
+
+    book = _load(rules_dir)
+    day = _parse_date(on, "--on") if on else dt.date.today()
+    try:
+        summary = run_batch_command(book, item, population, day, out, engine, master, on_bad_rows)
+    except YibaoError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        _dump(
+            {
+                "item": book.item(item).name,
+                "item_id": book.item(item).id,
+                "on": day.isoformat(),
+                "out": str(out),
+                **summary,
+            }
+        )
+
+
+@cli.command(name="sql")
+@click.argument("item")
+@_ON_OPTION
+@click.option(
+    "--dialect", default="duckdb", show_default=True, help="Any dialect sqlglot writes (duckdb, postgres, spark…)."
+)
+@click.option(
+    "--table", default="population", show_default=True, help="The table of the population (columns are fact keys)."
+)
+@_RULES_OPTION
+def sql_command(item: str, on: str | None, dialect: str, table: str, rules_dir: Path | None) -> None:
+    """Print the SELECT that decides ITEM for every row of TABLE, to run in your own database."""
+    from yibao_rules.batch.console import item_sql
+
+    book = _load(rules_dir)
+    day = _parse_date(on, "--on") if on else dt.date.today()
+    try:
+        click.echo(item_sql(book, item, day, dialect, table))
+    except YibaoError as exc:
+        _fail(str(exc))
+
+
 def main() -> None:
     """Console entry point: turns library errors into ``Error: …`` and exit code 2."""
     try:

@@ -1,0 +1,325 @@
+"""Batch decisions (免申即享) equal ``book.decide`` row by row, whatever the population."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from yibao_rules import load_rulebook
+from yibao_rules.batch import BatchError, decide_many
+from yibao_rules.batch.run import run_duckdb
+from yibao_rules.engine import fact_domain
+from yibao_rules.rulebook import Rulebook
+from yibao_rules.testing.strategies import facts_for, used_facts
+
+BOOK = load_rulebook()
+ITEMS_WITH_CONDITIONS = sorted(i for i, c in BOOK.items.items() if c.plan)
+FAMILY = "职工医保个人账户家庭共济办理"
+
+
+def native(book: Rulebook, item: str, row: dict[str, Any], on: dt.date) -> dict[str, Any]:
+    """What the batch result's columns must be, from the engine's own decision."""
+    facts = {k: v for k, v in row.items() if "." in k}
+    d = book.decide(item, facts, on=on)
+    return {
+        "status": d.status,
+        "failed": [r.rule for r in d.reasons if r.outcome == "failed"],
+        "unknown": [r.rule for r in d.reasons if r.outcome == "unknown"],
+        "missing_facts": list(d.missing_facts),
+    }
+
+
+def batch_rows(table: pa.Table) -> list[dict[str, Any]]:
+    keys = ("status", "failed", "unknown", "missing_facts")
+    return [{k: row[k] for k in keys} for row in table.to_pylist()]
+
+
+def assert_same(book: Rulebook, item: str, rows: list[dict[str, Any]], table: pa.Table, on: dt.date) -> None:
+    got = batch_rows(table)
+    assert len(got) == len(rows)
+    for i, (row, result) in enumerate(zip(rows, got, strict=True)):
+        assert result == native(book, item, row, on), f"row {i}: {row}"
+
+
+def input_value(book: Rulebook, key: str, rng: random.Random) -> Any:
+    """A valid input value for a fact: provinces by name, short name or code, as people write them."""
+    fact = book.vocabulary.facts[key]
+    if fact.kind == "province":
+        division = book.vocabulary.divisions.by_code[rng.choice(fact_domain(book, fact) or ())]
+        return rng.choice([division.name, division.code, division.short_name or division.name])
+    if fact.kind == "admin_division":
+        return rng.choice(sorted(book.vocabulary.divisions.by_code))
+    domain = fact_domain(book, fact)
+    assert domain is not None, f"no generator for {fact.kind}"
+    return rng.choice(domain)
+
+
+def population(book: Rulebook, keys: list[str], seed: int, size: int, unknown_rate: float) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [
+        {k: (None if rng.random() < unknown_rate else input_value(book, k, rng)) for k in keys} for _ in range(size)
+    ]
+
+
+def table_of(rows: list[dict[str, Any]], keys: list[str]) -> pa.Table:
+    columns: dict[str, Any] = {"person_id": list(range(len(rows)))}
+    for k in keys:
+        columns[k] = [r.get(k) for r in rows]
+    return pa.table(columns)
+
+
+def decision_dates(item: str) -> list[dt.date]:
+    """Days around every date on which the item's rules change, and two ordinary days."""
+    days = {dt.date(2022, 7, 1), dt.date(2024, 1, 1)}
+    for step in BOOK.item(item).plan:
+        for d in (step.start, step.end):
+            if d is not None:
+                days |= {d - dt.timedelta(days=1), d, d + dt.timedelta(days=1)}
+    model = BOOK.item(item).model
+    for d in (model.effective_from, model.effective_to):
+        if d is not None:
+            days |= {d - dt.timedelta(days=1), d, d + dt.timedelta(days=1)}
+    return sorted(days)
+
+
+@pytest.mark.parametrize("item", ITEMS_WITH_CONDITIONS)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_batch_equals_decide_on_random_populations(item: str, data: st.DataObject) -> None:
+    """About 10k random rows per item (8 populations of ~1300): each row's batch decision is decide's."""
+    keys = used_facts(BOOK, item)
+    drawn = data.draw(st.lists(facts_for(BOOK, item), max_size=10), label="hand-picked rows")
+    seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+    unknown_rate = data.draw(st.sampled_from([0.0, 0.1, 0.3, 0.7]), label="unknown rate")
+    rows = drawn + population(BOOK, keys, seed, 1300, unknown_rate)
+    present = data.draw(st.lists(st.sampled_from(keys), unique=True, min_size=max(len(keys) - 1, 0)), label="columns")
+    rows = [{k: v for k, v in r.items() if k in present} for r in rows]
+    on = data.draw(st.sampled_from(decision_dates(item)), label="on")
+    table = decide_many(BOOK, item, table_of(rows, sorted(present)), on=on)
+    assert table.column("person_id").to_pylist() == list(range(len(rows)))  # input order
+    assert_same(BOOK, item, rows, table, on)
+
+
+# -- the engine's exhaustive check of small domains, reproduced -------------------------------
+
+SETTLING_RULES = """
+  - id: tautology
+    condition: applicant.cross_region_filed or not applicant.cross_region_filed
+    message: 恒真（测试用）
+    citation: {ref: gansu_one_thing_guide, section: 受理条件}
+
+  - id: spouse_or_parent
+    condition: family_member.relationship in ["配偶", "父母"]
+    message: 测试用
+    citation: {ref: gansu_one_thing_guide, section: 受理条件}
+
+  - id: child
+    condition: family_member.relationship in ["子女"]
+    message: 测试用
+    citation: {ref: gansu_one_thing_guide, section: 受理条件}
+
+  - id: two_facts
+    condition: applicant.by_agent == applicant.by_agent or family_member.insurance_type == "未参保"
+    message: 测试用
+    citation: {ref: gansu_one_thing_guide, section: 受理条件}
+"""
+
+
+@pytest.fixture(scope="module")
+def settling_book(tmp_path_factory: pytest.TempPathFactory) -> Rulebook:
+    """The embedded rulebook plus rules whose unknowns the engine settles by trying every value:
+    a tautology, two rules sharing one fact, and a rule over two facts (on 家庭共济, for testing)."""
+    root = tmp_path_factory.mktemp("rules") / "rules"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "rules", root)
+    path = root / "items" / "family_mutual_aid.yaml"
+    text = path.read_text(encoding="utf-8")
+    head, tail = text.split("\neligibility:\n", 1)
+    path.write_text(head + "\neligibility:\n" + SETTLING_RULES + "\n" + tail, encoding="utf-8")
+    return load_rulebook(root)
+
+
+def every_combination(book: Rulebook, item: str) -> list[dict[str, Any]]:
+    """Every combination of unknown or a value, over the item's facts (provinces: two values)."""
+    keys = used_facts(book, item)
+    choices = []
+    for k in keys:
+        fact = book.vocabulary.facts[k]
+        domain = ("620000", "110000") if fact.kind == "province" else fact_domain(book, fact) or ()
+        choices.append([None, *domain])
+    rows: list[dict[str, Any]] = [{}]
+    for k, values in zip(keys, choices, strict=True):
+        rows = [{**r, k: v} for r in rows for v in values]
+    return rows
+
+
+@pytest.mark.parametrize("sql_limit", [256, 0], ids=["settled-in-sql", "settled-natively"])
+def test_unknowns_the_engine_settles_are_settled_in_batch_too(settling_book: Rulebook, sql_limit: int) -> None:
+    on = dt.date(2024, 1, 1)
+    rows = every_combination(settling_book, FAMILY)
+    keys = used_facts(settling_book, FAMILY)
+    _, batches = run_duckdb(settling_book, FAMILY, table_of(rows, keys), on, sql_enumeration_limit=sql_limit)
+    table = pa.Table.from_batches(list(batches))
+    assert_same(settling_book, FAMILY, rows, table, on)
+    # the case that needs it: relationship unknown, and the two rules on it can never both hold
+    settled = [
+        r["status"]
+        for r, row in zip(batch_rows(table), rows, strict=True)
+        if row["family_member.relationship"] is None
+        and all(v is not None for k, v in row.items() if "relationship" not in k)
+    ]
+    assert settled and set(settled) == {"ineligible"}
+
+
+# -- input and output -------------------------------------------------------------------------
+
+
+def test_missing_columns_are_unknown_and_extra_columns_pass_through() -> None:
+    people = pa.table(
+        {"person_id": ["p1", "p2"], "note": ["x", "y"], "family_member.relationship": ["兄弟姐妹", "其他"]}
+    )
+    table = decide_many(BOOK, FAMILY, people, on=dt.date(2024, 1, 1))
+    assert table.column_names[:3] == ["person_id", "note", "family_member.relationship"]
+    assert table.column("note").to_pylist() == ["x", "y"]
+    # 246号: 兄弟姐妹 is in the scope from 2023-01-01; the other facts are unknown
+    assert table.column("status").to_pylist() == ["undetermined", "ineligible"]
+
+
+def test_rules_in_force_are_chosen_by_the_decision_date() -> None:
+    """111号 第十六条 before 2023-01-01 (兄弟姐妹 out of scope), 246号 after (in scope)."""
+    facts = {
+        "applicant.insured_province": "甘肃省",
+        "applicant.insurance_type": "职工医保",
+        "family_member.relationship": "兄弟姐妹",
+        "family_member.insured_province": "620000",
+        "family_member.insurance_type": "城乡居民医保",
+    }
+    people = pa.table({k: [v] for k, v in facts.items()})
+    before = decide_many(BOOK, FAMILY, people, on=dt.date(2022, 12, 31)).to_pylist()[0]
+    after = decide_many(BOOK, FAMILY, people, on=dt.date(2023, 1, 1)).to_pylist()[0]
+    assert (before["status"], before["failed"]) == ("ineligible", ["relative_in_scope_111"])
+    assert (after["status"], after["failed"]) == ("eligible", [])
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "parquet", "csv", "jsonl"])
+def test_every_input_kind_gives_the_same_answer(kind: str, tmp_path: Path) -> None:
+    rows = population(BOOK, used_facts(BOOK, FAMILY), seed=7, size=300, unknown_rate=0.2)
+    table = table_of(rows, used_facts(BOOK, FAMILY))
+    data: Any
+    if kind == "pandas":
+        data = table.to_pandas()
+    elif kind == "polars":
+        import polars
+
+        data = polars.from_arrow(table)
+    elif kind == "parquet":
+        import pyarrow.parquet as pq
+
+        data = tmp_path / "people.parquet"
+        pq.write_table(table, data)
+    elif kind == "csv":
+        import pyarrow.csv as pacsv
+
+        data = tmp_path / "people.csv"
+        pacsv.write_csv(table, data)
+    else:
+        import json
+
+        data = tmp_path / "people.jsonl"
+        data.write_text(
+            "\n".join(json.dumps(r, ensure_ascii=False) for r in table.to_pylist()) + "\n", encoding="utf-8"
+        )
+    result = decide_many(BOOK, FAMILY, data, on=dt.date(2024, 1, 1))
+    assert_same(BOOK, FAMILY, rows, result, dt.date(2024, 1, 1))
+
+
+def test_csv_text_is_read_by_the_fact_types(tmp_path: Path) -> None:
+    """In CSV every value is text: true/false for a yes/no fact, an empty cell for unknown."""
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "person_id,applicant.cross_region_filed\n1,true\n2,FALSE\n3,\n", encoding="utf-8"
+    )  # 五种门诊慢特病费用跨省直接结算: 已办理异地就医备案
+    table = decide_many(BOOK, "五种门诊慢特病费用跨省直接结算", path, on=dt.date(2024, 1, 1))
+    assert table.column("status").to_pylist() == ["eligible", "ineligible", "undetermined"]
+
+
+def test_a_bad_value_stops_the_run_naming_row_column_and_value() -> None:
+    people = pa.table({"family_member.relationship": ["配偶", "兄弟姐姝", "子女"]})
+    with pytest.raises(BatchError) as err:
+        decide_many(BOOK, FAMILY, people, on=dt.date(2024, 1, 1))
+    message = str(err.value)
+    assert "row 2" in message and "family_member.relationship" in message and "兄弟姐姝" in message
+
+
+def test_bad_rows_reported_keep_every_row() -> None:
+    people = pa.table(
+        {
+            "person_id": [1, 2, 3],
+            "family_member.relationship": ["配偶", "兄弟姐姝", None],
+            "applicant.insured_province": ["甘肃", "620000", "火星"],
+        }
+    )
+    table = decide_many(BOOK, FAMILY, people, on=dt.date(2024, 1, 1), on_bad_rows="report")
+    assert table.num_rows == people.num_rows
+    assert table.column("person_id").to_pylist() == [1, 2, 3]
+    assert table.column("status").to_pylist() == ["undetermined", "invalid", "invalid"]
+    reasons = table.column("invalid_reason").to_pylist()
+    assert reasons[0] is None and "兄弟姐姝" in reasons[1] and "火星" in reasons[2]
+
+
+def test_a_bad_value_in_a_fact_the_item_does_not_use_is_refused_too() -> None:
+    """decide refuses any bad fact, so batch does: the answer never rests on unchecked input."""
+    people = pa.table({"applicant.cross_region_filed": ["maybe"]})
+    with pytest.raises(BatchError, match=r"applicant\.cross_region_filed"):
+        decide_many(BOOK, FAMILY, people, on=dt.date(2024, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"family_member.relationship": [1.5]}, "has type float"),
+        ({"family_member.relationshp": ["配偶"]}, "did you mean 'family_member.relationship'"),
+        ({"status": ["x"]}, "clashes"),
+    ],
+)
+def test_unusable_columns_are_refused_with_a_clear_message(columns: dict[str, list[Any]], message: str) -> None:
+    with pytest.raises(BatchError, match=message):
+        decide_many(BOOK, FAMILY, pa.table(columns), on=dt.date(2024, 1, 1))
+
+
+def test_unknown_item_and_bad_inputs_are_library_errors(tmp_path: Path) -> None:
+    from yibao_rules.errors import UnknownItemError
+
+    with pytest.raises(UnknownItemError):
+        decide_many(BOOK, "no_such_item", pa.table({"x": [1]}), on=dt.date(2024, 1, 1))
+    with pytest.raises(BatchError, match="no such file"):
+        decide_many(BOOK, FAMILY, tmp_path / "nothing.parquet", on=dt.date(2024, 1, 1))
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    with pytest.raises(BatchError, match="cannot read"):
+        decide_many(BOOK, FAMILY, tmp_path / "bad.parquet", on=dt.date(2024, 1, 1))
+    with pytest.raises(BatchError, match="unsupported file type"):
+        decide_many(BOOK, FAMILY, tmp_path / "people.xlsx", on=dt.date(2024, 1, 1))
+    with pytest.raises(BatchError, match="pandas, Polars or Arrow"):
+        decide_many(BOOK, FAMILY, [{"a": 1}], on=dt.date(2024, 1, 1))
+
+
+def test_a_new_node_kind_fails_loudly_in_the_sql_backend() -> None:
+    from dataclasses import dataclass
+
+    from yibao_rules.batch.sql import UnsupportedConditionError, _Compiler
+    from yibao_rules.expr.ast import Name
+
+    @dataclass(frozen=True)
+    class Ternary:
+        then: Name
+
+    compiler = _Compiler(BOOK, dt.date(2024, 1, 1), lambda key: pa.scalar(None))  # type: ignore[arg-type,return-value]
+    with pytest.raises(UnsupportedConditionError, match="Ternary"):
+        compiler(Ternary(Name("applicant.by_agent")))  # type: ignore[arg-type]
