@@ -142,6 +142,7 @@ def run_duckdb(
 ) -> tuple[int | None, Iterator[pa.RecordBatch]]:
     """(row count if known, the decided batches in input order) for a population."""
     con = duckdb.connect(config={"threads": threads} if threads else {})
+    con.execute("SET enable_progress_bar = false")
     relation, rows = _duckdb_relation(con, data)
     options = {} if sql_enumeration_limit is None else {"sql_enumeration_limit": sql_enumeration_limit}
     query = build_query(book, item, on, duckdb_columns(relation), table="population", **options)

@@ -40,8 +40,9 @@ from typing import Any
 from sqlglot import exp
 
 from yibao_rules.compiled import CompiledItem, RulePlan
-from yibao_rules.engine import ENUMERATION_LIMIT, fact_domain
+from yibao_rules.engine import ENUMERATION_LIMIT, build_decision, fact_domain
 from yibao_rules.errors import YibaoError, did_you_mean_fact
+from yibao_rules.expr import UNKNOWN
 from yibao_rules.expr.ast import Arith, BoolOp, Call, Compare, Expr, ListLit, Literal, Member, Name, Not, Unary
 from yibao_rules.expr.typecheck import TODAY
 from yibao_rules.rulebook import Rulebook
@@ -57,6 +58,9 @@ __all__ = [
     "build_query",
     "column_kind",
 ]
+
+LOOKUP_BITS = 12
+"""Up to this many rules (and facts), lists are looked up by bit pattern in tables built here."""
 
 SQL_ENUMERATION_LIMIT = 256
 """A component of several facts is expanded in SQL only up to this many combinations of values."""
@@ -210,6 +214,22 @@ def _concat_ws(sep: str, parts: Sequence[exp.Expr]) -> exp.Expr:
     if not parts:
         return _str("")
     return exp.ConcatWs(expressions=[_str(sep), *parts], coalesce=True)
+
+
+def _index(array: exp.Expr, position: exp.Expr) -> exp.Expr:
+    """``array[position]`` counted from 0 (sqlglot adds 1 for dialects that count from 1)."""
+    return exp.Bracket(this=array, expressions=[exp.cast(position, exp.DataType.build("INT"))])
+
+
+def _lists(values: Sequence[Sequence[str]]) -> exp.Expr:
+    """An array literal of text arrays."""
+    inner = [exp.Array(expressions=[_str(v) for v in row]) for row in values]
+    return exp.cast(exp.Array(expressions=inner), exp.DataType.build("ARRAY<ARRAY<VARCHAR>>"))
+
+
+def _bits(flags: Sequence[exp.Expr]) -> exp.Expr:
+    """The integer whose bit ``i`` is set where ``flags[i]`` is true."""
+    return sum_expr([_case([(f, exp.Literal.number(1 << i))], exp.Literal.number(0)) for i, f in enumerate(flags)])
 
 
 def _split(text: exp.Expr) -> exp.Expr:
@@ -378,8 +398,12 @@ _SQL_TYPE = {
 }
 
 
-def _normalise(book: Rulebook, fact: Fact, column: Column) -> tuple[exp.Expr, exp.Expr | None]:
-    """(canonical value, condition that the given value is not allowed) for one fact column."""
+BadCheck = Callable[[exp.Expr], exp.Expr]
+
+
+def _normalise(book: Rulebook, fact: Fact, column: Column) -> tuple[exp.Expr, BadCheck | None]:
+    """(canonical value, the condition that the given value is not allowed — over the canonical
+    value's column, so the value is computed once) for one fact column."""
     if column.kind == "null":
         return _null(_SQL_TYPE.get(fact.kind, "VARCHAR")), None
     if fact.kind not in _ACCEPTS:
@@ -395,7 +419,7 @@ def _normalise(book: Rulebook, fact: Fact, column: Column) -> tuple[exp.Expr, ex
     raw = _col(column.name)
     text = raw if column.kind == "string" else exp.cast(raw, exp.DataType.build("VARCHAR"))
     value: exp.Expr
-    extra_bad: list[exp.Expr] = []
+    extra_bad: list[BadCheck] = []
     match fact.kind:
         case "bool":
             if column.kind == "bool":
@@ -408,7 +432,9 @@ def _normalise(book: Rulebook, fact: Fact, column: Column) -> tuple[exp.Expr, ex
                 ]
             )
         case "enum":
-            value = _case([(exp.In(this=raw, expressions=[_str(v) for v in fact.values]), raw.copy())])
+            position = exp.func("ARRAY_POSITION", exp.Array(expressions=[_str(v) for v in fact.values]), raw)
+            options = exp.Array(expressions=[exp.Null(), *(_str(v) for v in fact.values)])
+            value = _index(exp.cast(options, exp.DataType.build("ARRAY<VARCHAR>")), position)
         case "province" | "admin_division":
             divisions = book.vocabulary.divisions
             names = sorted(
@@ -416,8 +442,12 @@ def _normalise(book: Rulebook, fact: Fact, column: Column) -> tuple[exp.Expr, ex
                 for name, code in divisions.by_name.items()
                 if fact.kind == "admin_division" or divisions.by_code[code].level == "省级"
             )
-            trimmed = exp.Trim(this=text)
-            value = _case([(exp.EQ(this=trimmed.copy(), expression=_str(n)), _str(c)) for n, c in names])
+            # a lookup in two array literals: one comparison loop in the engine, not a CASE per name
+            position = exp.func(
+                "ARRAY_POSITION", exp.Array(expressions=[_str(n) for n, _ in names]), exp.Trim(this=text)
+            )
+            codes = exp.Array(expressions=[exp.Null(), *(_str(c) for _, c in names)])
+            value = _index(exp.cast(codes, exp.DataType.build("ARRAY<VARCHAR>")), position)
         case "date":
             if column.kind == "date":
                 value = raw
@@ -426,23 +456,27 @@ def _normalise(book: Rulebook, fact: Fact, column: Column) -> tuple[exp.Expr, ex
                 value = _case([(pattern, exp.TryCast(this=raw.copy(), to=exp.DataType.build("DATE")))])
             low, high = fact.spec.minimum, fact.spec.maximum
             if low:
-                extra_bad.append(exp.LT(this=value.copy(), expression=_date(low)))
+                extra_bad.append(lambda v: exp.LT(this=v, expression=_date(low)))
             if high:
-                extra_bad.append(exp.GT(this=value.copy(), expression=_date(high)))
+                extra_bad.append(lambda v: exp.GT(this=v, expression=_date(high)))
         case "int":
             if column.kind == "int":
                 value = exp.cast(raw, exp.DataType.build("BIGINT"))
             else:
                 pattern = exp.RegexpLike(this=raw, expression=_str("^-?[0-9]{1,18}$"))
                 value = _case([(pattern, exp.TryCast(this=raw.copy(), to=exp.DataType.build("BIGINT")))])
-            extra_bad.append(exp.GTE(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(MAX_INT)))
+            extra_bad.append(lambda v: exp.GTE(this=exp.Abs(this=v), expression=exp.Literal.number(MAX_INT)))
         case "decimal":
             value = exp.TryCast(this=text if column.kind == "string" else raw, to=exp.DataType.build(DECIMAL_TYPE))
         case _:  # text
             return raw, None
-    bad = _all(_not_null(raw.copy()), _is_null(value.copy()))
-    if extra_bad:
-        bad = _any(bad, *(exp.paren(b, copy=False) for b in extra_bad))
+
+    def bad(canonical: exp.Expr) -> exp.Expr:
+        found = _all(_not_null(_col(column.name)), _is_null(canonical.copy()))
+        if extra_bad:
+            found = _any(found, *(exp.paren(check(canonical.copy()), copy=False) for check in extra_bad))
+        return found
+
     return value, bad
 
 
@@ -554,6 +588,7 @@ def _build_query(
     by_name = {c.name: c for c in columns}
     fact_cols: dict[str, str] = {}
     layer1: list[exp.Expr] = [_col(n) for n in names]
+    bad_checks: list[exp.Expr] = []
     bad_reasons: list[exp.Expr] = []
     for i, c in enumerate(columns):
         spec = vocabulary.facts.get(c.name)
@@ -564,10 +599,16 @@ def _build_query(
         fact_cols[c.name] = hidden
         layer1.append(_as(canonical, _id(hidden)))
         if bad is not None:
-            bad_reasons.append(_case([(bad, _bad_reason(spec, c))]))
-    reason = exp.func("NULLIF", _concat_ws("; ", bad_reasons), _str("")) if bad_reasons else _null("VARCHAR")
-    layer1.append(_as(reason, _id("invalid_reason")))
-    select1 = exp.select(*layer1, copy=False).from_(exp.to_table(table, quoted=True), copy=False)
+            bad_checks.append(bad(_col(hidden)))
+            bad_reasons.append(_case([(bad(_col(hidden)), _bad_reason(spec, c))]))
+    select0 = exp.select(*layer1, copy=False).from_(exp.to_table(table, quoted=True), copy=False)
+    reason = (
+        _case([(_or(bad_checks), exp.func("NULLIF", _concat_ws("; ", bad_reasons), _str("")))])
+        if bad_reasons
+        else _null("VARCHAR")
+    )
+    checked = [*(_col(n) for n in names), *(_col(h) for h in fact_cols.values()), _as(reason, _id("invalid_reason"))]
+    select1 = exp.select(*checked, copy=False).from_(select0.subquery("read", copy=False), copy=False)
 
     def fact(key: str) -> exp.Expr:
         """A fact's canonical value: its hidden column (carried through every layer), or NULL."""
@@ -786,7 +827,13 @@ def _build_query(
             _id(f"{PREFIX}unknown"),
         )
     )
-    for j, k in enumerate(relevant):
+    small = len(steps) <= LOOKUP_BITS and len(steps) + len(relevant) <= LOOKUP_BITS
+    if small:  # the lists are looked up by bit patterns in tables computed here
+        layer3.append(_as(_bits([_is_false(x.copy()) for x in r]), _id(f"{PREFIX}fp")))
+        layer3.append(_as(_bits([_is_null(x.copy()) for x in r]), _id(f"{PREFIX}up")))
+        flags = [*(o.copy() for o in open_), *(null[k].copy() for k in relevant)]
+        layer3.append(_as(_bits(flags), _id(f"{PREFIX}mp")))
+    for j, k in enumerate(relevant if not small else ()):
         layer3.append(_as(inside[k], _id(f"{PREFIX}in{j}")))
         layer3.append(_as(keys[k], _id(f"{PREFIX}key{j}")))
     if native is not None:
@@ -798,7 +845,7 @@ def _build_query(
     st = _col(f"{PREFIX}status")
     undecided = exp.EQ(this=st.copy(), expression=_str("undetermined"))
     slots = []
-    for p in range(len(relevant)):
+    for p in range(len(relevant) if not small else 0):
         whens = []
         for j, k in enumerate(relevant):
             before = sum_expr(
@@ -833,9 +880,23 @@ def _build_query(
     is_valid = _is_null(_col("invalid_reason"))
     final_cols: list[exp.Expr] = [_col(n) for n in names]
     final_cols.append(_as(st.copy(), _id("status")))
-    final_cols.append(_as(_split(_case([(is_valid, _col(f"{PREFIX}failed"))], _str(""))), _id("failed")))
-    final_cols.append(_as(_split(_case([(is_valid.copy(), _col(f"{PREFIX}unknown"))], _str(""))), _id("unknown")))
-    final_cols.append(_as(_split(missing), _id("missing_facts")))
+    if small:
+        ids = [s.rule.id for s in steps]
+        by_bits = [[rule for b, rule in enumerate(ids) if p >> b & 1] for p in range(1 << len(steps))]
+        none = exp.cast(exp.Array(), exp.DataType.build("ARRAY<VARCHAR>"))
+        failed_e = _case([(is_valid, _index(_lists(by_bits), _col(f"{PREFIX}fp")))], none)
+        unknown_e = _case([(is_valid.copy(), _index(_lists(by_bits), _col(f"{PREFIX}up")))], none.copy())
+        questions = _question_orders(book, compiled, steps, relevant, on)
+        missing_e = _case([(undecided.copy(), _index(_lists(questions), _col(f"{PREFIX}mp")))], none.copy())
+        final_cols += [
+            _as(failed_e, _id("failed")),
+            _as(unknown_e, _id("unknown")),
+            _as(missing_e, _id("missing_facts")),
+        ]
+    else:
+        final_cols.append(_as(_split(_case([(is_valid, _col(f"{PREFIX}failed"))], _str(""))), _id("failed")))
+        final_cols.append(_as(_split(_case([(is_valid.copy(), _col(f"{PREFIX}unknown"))], _str(""))), _id("unknown")))
+        final_cols.append(_as(_split(missing), _id("missing_facts")))
     final_cols.append(_col("invalid_reason"))
     native_facts: tuple[tuple[str, str], ...] = ()
     if native is not None:
@@ -845,6 +906,23 @@ def _build_query(
     final = exp.select(*final_cols, copy=False).from_(select3.subquery("decided", copy=False), copy=False)
     _ = by_name
     return BatchQuery(compiled, on, final, tuple(names), native is not None, native_facts, tuple(steps))
+
+
+def _question_orders(
+    book: Rulebook, compiled: CompiledItem, steps: Sequence[RulePlan], relevant: Sequence[str], on: dt.date
+) -> list[list[str]]:
+    """Per bit pattern (bit i: rule i is unknown; bit len(steps)+j: fact j is missing), the
+    engine's own order of the missing facts, from :func:`~yibao_rules.engine.build_decision`."""
+    out: list[list[str]] = []
+    for pattern in range(1 << (len(steps) + len(relevant))):
+        values = [UNKNOWN if pattern >> i & 1 else True for i in range(len(steps))]
+        flat = {k: None for j, k in enumerate(relevant) if not pattern >> (len(steps) + j) & 1}
+        if all(v is True for v in values):
+            out.append([])
+            continue
+        decision = build_decision(book, compiled, steps, values, flat, on, refine=False)
+        out.append(list(decision.missing_facts))
+    return out
 
 
 def sum_expr(parts: Sequence[exp.Expr]) -> exp.Expr:
