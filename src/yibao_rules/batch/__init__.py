@@ -20,7 +20,16 @@ from typing import Any
 
 import pyarrow as pa
 
-from yibao_rules.batch.run import BATCH_ROWS, ENGINES, Summary, run_duckdb, run_spark, write_batches
+from yibao_rules.batch.run import (
+    BATCH_ROWS,
+    ENGINES,
+    Summary,
+    run_duckdb,
+    run_spark,
+    spark_session,
+    spark_table,
+    write_batches,
+)
 from yibao_rules.batch.sql import OUTPUT_COLUMNS, BatchError, BatchQuery, Column, UnsupportedConditionError, build_query
 from yibao_rules.engine import decision_date
 from yibao_rules.rulebook import Rulebook
@@ -69,11 +78,8 @@ def decide_many(
             f"on_bad_rows 只能是 stop 或 report (on_bad_rows must be 'stop' or 'report', not {on_bad_rows!r})"
         )
     if engine == "spark":
-        from yibao_rules.batch.run import spark_session
-
-        frame = run_spark(book, item, data, day, spark=spark or spark_session(), on_bad_rows=on_bad_rows)
-        table: pa.Table = frame.toArrow()
-        return table
+        session = spark or spark_session()
+        return spark_table(run_spark(book, item, data, day, spark=session, check=False), on_bad_rows)
     if engine != "duckdb":
         raise BatchError(f"未知的引擎 (unknown engine '{engine}'; engines: {', '.join(ENGINES)})")
     _, batches = run_duckdb(book, item, data, day, on_bad_rows=on_bad_rows)

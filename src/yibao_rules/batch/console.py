@@ -81,6 +81,8 @@ def run_batch_command(
             for row in frame.groupBy("status").count().collect():
                 summary.status[row["status"]] += row["count"]
                 summary.rows += row["count"]
+            for row in frame.selectExpr("explode(failed) AS rule").groupBy("rule").count().collect():
+                summary.failed[row["rule"]] += row["count"]
     else:
         book.item(item)  # an unknown item is reported before the population is read
         progress = Progress(

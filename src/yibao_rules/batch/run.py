@@ -43,6 +43,8 @@ __all__ = [
     "input_format",
     "run_duckdb",
     "run_spark",
+    "spark_session",
+    "spark_table",
     "write_batches",
 ]
 
@@ -285,8 +287,13 @@ def run_spark(
     *,
     spark: Any,
     on_bad_rows: str = "stop",
+    check: bool = True,
 ) -> Any:
-    """The decided population as a Spark DataFrame, in input order (column ``__yb_row`` dropped)."""
+    """The decided population as a Spark DataFrame, in input order.
+
+    With ``check`` and ``on_bad_rows="stop"``, a bad value stops the run first (one more Spark
+    job); without ``check`` the caller checks ``invalid_reason`` itself.
+    """
     from pyspark.sql import functions as F
 
     if isinstance(data, str | os.PathLike):
@@ -302,7 +309,7 @@ def run_spark(
         else:
             frame = reader.json(str(path))
     else:
-        frame = spark.createDataFrame(_arrow(data).to_pandas())
+        frame = spark.createDataFrame(_arrow(data))
     columns = [Column(n, column_kind(t)) for n, t in frame.dtypes]
     query = build_query(book, item, on, columns, table="population")
     if query.native:
@@ -312,10 +319,19 @@ def run_spark(
         )
     frame.createOrReplaceTempView("population")
     decided = spark.sql(query.sql("spark"))
-    bad = decided.where(F.col("invalid_reason").isNotNull()).limit(1).collect()
-    if on_bad_rows == "stop" and bad:
-        raise BatchError(f"{bad[0]['invalid_reason']}")
+    if check and on_bad_rows == "stop":
+        bad = decided.where(F.col("invalid_reason").isNotNull()).select("invalid_reason").limit(1).collect()
+        if bad:
+            raise BatchError(f"{bad[0]['invalid_reason']}")
     keep = [*query.passthrough, *OUTPUT_COLUMNS]
-    if on_bad_rows != "report":
-        keep.remove("invalid_reason")
     return decided.select(*[F.col(f"`{n}`") for n in keep])
+
+
+def spark_table(frame: Any, on_bad_rows: str) -> pa.Table:
+    """A decided Spark DataFrame (from :func:`run_spark` without ``check``) collected as Arrow."""
+    table: pa.Table = frame.toArrow()
+    reasons = table.column("invalid_reason")
+    if on_bad_rows == "stop" and reasons.null_count < len(reasons):
+        index = pc.index(pc.is_valid(reasons), True).as_py()
+        raise BatchError(f"第 {index + 1} 行 (row {index + 1}): {reasons[index].as_py()}")
+    return table if on_bad_rows == "report" else table.drop_columns(["invalid_reason"])
