@@ -323,3 +323,13 @@ def test_a_new_node_kind_fails_loudly_in_the_sql_backend() -> None:
     compiler = _Compiler(BOOK, dt.date(2024, 1, 1), lambda key: pa.scalar(None))  # type: ignore[arg-type,return-value]
     with pytest.raises(UnsupportedConditionError, match="Ternary"):
         compiler(Ternary(Name("applicant.by_agent")))  # type: ignore[arg-type]
+
+
+def test_results_stream_in_batches_rather_than_all_at_once() -> None:
+    """Out of core: the DuckDB runner yields record batches as it reads, never the whole population."""
+    rows = population(BOOK, used_facts(BOOK, FAMILY), seed=3, size=1000, unknown_rate=0.1)
+    _, batches = run_duckdb(BOOK, FAMILY, table_of(rows, used_facts(BOOK, FAMILY)), dt.date(2024, 1, 1), batch_rows=100)
+    first = next(batches)
+    assert first.num_rows <= 128  # DuckDB rounds batch sizes to its vector size
+    rest = list(batches)
+    assert first.num_rows + sum(b.num_rows for b in rest) == 1000

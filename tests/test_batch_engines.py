@@ -61,7 +61,7 @@ def test_batch_command_writes_csv_with_lists_as_text(tmp_path: Path) -> None:
     result = run_cli("batch", FAMILY, "--population", str(source), "--on", "2024-01-01", "--out", str(out))
     assert result.returncode == 0, result.stderr
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 3 and lines[1].startswith('"A","其他","ineligible","relative_in_scope_246"')
+    assert len(lines) == 3 and lines[1].startswith("A,其他,ineligible,relative_in_scope_246,holder_insured_in_gansu;")
 
 
 def test_batch_command_stops_on_a_bad_value_and_reports_it_with_on_bad_rows(tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 
 import sqlglot
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from yibao_rules.batch.run import Summary, run_duckdb, run_spark, spark_session, write_batches
+from yibao_rules.batch.run import Summary, copy_duckdb, run_duckdb, run_spark, spark_session, write_batches
 from yibao_rules.batch.sql import BatchError, Column, build_query
 from yibao_rules.rulebook import Rulebook
 
@@ -88,23 +88,56 @@ def run_batch_command(
         progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TaskProgressColumn(),
             TimeElapsedColumn(),
             console=console,
-            transient=False,
         )
         with progress:
-            task = progress.add_task(book.item(item).name, total=None)
-            rows, batches = run_duckdb(
+            task = progress.add_task(book.item(item).name, total=100.0)
+            copied = copy_duckdb(
                 book,
                 item,
                 population,
                 on,
+                out,
                 on_bad_rows=on_bad_rows,
                 summary=summary,
-                progress=lambda n: progress.advance(task, n),
+                progress=lambda pct: progress.update(task, completed=pct),
             )
-            progress.update(task, total=rows)
-            write_batches(batches, out)
+            progress.update(task, completed=100.0)
+        if not copied:  # some rows need the engine: decided batch by batch in Python
+            _batches(book, item, population, on, out, on_bad_rows, summary, console)
     render_summary(summary, time.perf_counter() - start, console)
     return summary.to_json()
+
+
+def _batches(
+    book: Rulebook,
+    item: str,
+    population: Path,
+    on: dt.date,
+    out: Path,
+    on_bad_rows: str,
+    summary: Summary,
+    console: Console,
+) -> None:
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    with progress:
+        task = progress.add_task(f"{book.item(item).name}（逐批）", total=None)
+        rows, batches = run_duckdb(
+            book,
+            item,
+            population,
+            on,
+            on_bad_rows=on_bad_rows,
+            summary=summary,
+            progress=lambda n: progress.advance(task, n),
+        )
+        progress.update(task, total=rows)
+        write_batches(batches, out)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+import sqlglot
+from sqlglot import exp
 
 from yibao_rules.batch.sql import NATIVE, OUTPUT_COLUMNS, BatchError, BatchQuery, Column, build_query, column_kind
 from yibao_rules.engine import decide_compiled
@@ -39,6 +42,7 @@ __all__ = [
     "BATCH_ROWS",
     "ENGINES",
     "Summary",
+    "copy_duckdb",
     "duckdb_columns",
     "input_format",
     "run_duckdb",
@@ -212,6 +216,99 @@ def _decide_flagged(book: Rulebook, query: BatchQuery, batch: pa.RecordBatch) ->
     arrays[names.index("status")] = pa.array(status, pa.string())
     arrays[names.index("missing_facts")] = pa.array(missing, batch.schema.field("missing_facts").type)
     return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def copy_duckdb(
+    book: Rulebook,
+    item: str,
+    population: Path,
+    on: dt.date,
+    out: Path,
+    *,
+    on_bad_rows: str = "stop",
+    progress: Callable[[float], None] | None = None,
+    summary: Summary | None = None,
+    threads: int | None = None,
+) -> bool:
+    """Decide a population file straight into ``out`` with DuckDB's own writer (``COPY``), in
+    input order, when no row needs the engine; ``False`` (nothing written) when some may.
+
+    In ``stop`` mode a first, cheaper pass looks for a bad value (and its row) before anything
+    is written. ``progress`` gets DuckDB's percentage while it works.
+    """
+    fmt = input_format(out)
+    if fmt == "jsonl":
+        raise BatchError(f"{out}: 输出只支持 Parquet 或 CSV (the output is Parquet or CSV)")
+    con = duckdb.connect(config={"threads": threads} if threads else {})
+    try:
+        con.execute("SET enable_progress_bar = false")
+        relation, _ = _duckdb_relation(con, population)
+        query = build_query(book, item, on, duckdb_columns(relation), table="population")
+        if query.native:
+            return False
+        relation.create_view("population")
+        decided = exp.select("*").from_(exp.paren(sqlglot.parse_one(query.sql("duckdb"), read="duckdb")).as_("q"))
+        if on_bad_rows == "stop":
+            numbered = exp.select(
+                exp.column("invalid_reason"), exp.alias_(exp.Window(this=exp.RowNumber()), "n")
+            ).from_(exp.paren(query.select.copy()).as_("q"))
+            first = exp.select("invalid_reason", "n").from_(numbered.subquery("r")).where("invalid_reason IS NOT NULL")
+            bad = _run(con, first.limit(1).sql("duckdb"), progress).fetchone()
+            if bad is not None:
+                raise BatchError(f"第 {bad[1]} 行 (row {bad[1]}): {bad[0]}")
+            decided = decided.select(exp.Star(except_=[exp.column("invalid_reason")]), append=False)
+        if fmt == "csv":  # CSV has no lists: rule ids and facts joined with ';'
+            replace = [
+                exp.alias_(exp.func("ARRAY_TO_STRING", exp.column(n), exp.Literal.string(";")), n) for n in LIST_COLUMNS
+            ]
+            decided = exp.select(exp.Star(replace=replace)).from_(decided.subquery("d"))
+        tmp = out.with_name(out.name + ".partial")
+        target = exp.Literal.string(str(tmp)).sql("duckdb")
+        options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER"
+        _run(con, f"COPY ({decided.sql('duckdb')}) TO {target} ({options})", progress)
+        shutil.move(str(tmp), str(out))
+        if summary is not None:
+            summarise_file(con, out, summary)
+        return True
+    except duckdb.Error as exc:
+        raise BatchError(f"批量判断失败 (the batch query failed: {exc})") from None
+    finally:
+        con.close()
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, progress: Callable[[float], None] | None) -> Any:
+    """Execute ``sql``, reporting DuckDB's progress (a percentage) from another thread meanwhile."""
+    if progress is None:
+        return con.execute(sql)
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.2):
+            value = con.query_progress()
+            if value >= 0:
+                progress(value)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        return con.execute(sql)
+    finally:
+        done.set()
+        watcher.join()
+
+
+def summarise_file(con: duckdb.DuckDBPyConnection, path: Path, summary: Summary) -> None:
+    """Counts per status and per failing rule, read back from a written result."""
+    source = exp.Literal.string(str(path)).sql("duckdb")
+    reader = "read_parquet" if input_format(path) == "parquet" else "read_csv"
+    for status, count in con.execute(f"SELECT status, count(*) FROM {reader}({source}) GROUP BY 1").fetchall():
+        summary.status[status] += count
+        summary.rows += count
+    failed = "unnest(failed)" if reader == "read_parquet" else "unnest(string_split(failed, ';'))"
+    for rule, count in con.execute(
+        f"SELECT rule, count(*) FROM (SELECT {failed} AS rule FROM {reader}({source})) WHERE rule <> '' GROUP BY 1"
+    ).fetchall():
+        summary.failed[rule] += count
 
 
 # -- writing -------------------------------------------------------------------------------------
