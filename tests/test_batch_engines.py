@@ -179,3 +179,17 @@ def test_batch_command_on_spark_writes_part_files_and_the_same_counts(
 def _counts(values: list[str]) -> tuple[list[str], list[int]]:
     keys = sorted(set(values))
     return keys, [values.count(k) for k in keys]
+
+
+def test_readme_synth_and_batch_commands_run(tmp_path: Path) -> None:
+    """The README's first two shell lines, on a small synthetic population."""
+    made = run_cli("synth", "--rows", "2000", "--out", "people.parquet", "--seed", "1", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert pq.ParquetFile(tmp_path / "people.parquet").schema_arrow.metadata[b"synthetic"] == b"true"
+    args = ("--population", "people.parquet", "--on", "2024-01-01", "--out", "decided.parquet")
+    decided = run_cli("batch", FAMILY, *args, cwd=tmp_path)
+    assert decided.returncode == 0, decided.stderr
+    table = pq.read_table(tmp_path / "decided.parquet")
+    assert table.num_rows == 2000
+    rows = pq.read_table(tmp_path / "people.parquet").to_pylist()
+    assert_same(BOOK, FAMILY, rows, table, dt.date(2024, 1, 1))
