@@ -930,6 +930,47 @@ def synth_command(rows: int, out: Path, seed: int, unknown_rate: float, rules_di
     click.echo(f"{rows} 行合成数据 (synthetic rows) → {out}", err=True)
 
 
+@cli.command(name="impact")
+@click.argument("old_rules", type=click.Path(path_type=Path))
+@click.argument("new_rules", type=click.Path(path_type=Path))
+@click.option("--population", required=True, type=click.Path(path_type=Path), help="Parquet, CSV or JSON Lines.")
+@click.option("--item", "items", multiple=True, help="Only this item (id or name); may be repeated.")
+@_ON_OPTION
+@click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True, help="Example rows per change.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def impact_command(
+    old_rules: Path,
+    new_rules: Path,
+    population: Path,
+    items: tuple[str, ...],
+    on: str | None,
+    examples: int,
+    as_json: bool,
+) -> None:
+    """Count the rows of a population whose status changes from OLD_RULES to NEW_RULES, per item."""
+    from yibao_rules.batch.impact import impact
+
+    old, new = _load(old_rules), _load(new_rules)
+    day = _parse_date(on, "--on") if on else dt.date.today()
+    try:
+        rows, found = impact(old, new, population, day, items=items or None, examples=examples)
+    except YibaoError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        _dump({"rows": rows, "on": day.isoformat(), "items": [i.to_json() for i in found]})
+        return
+    click.echo(f"{rows} 行，于 {day} (rows, on {day})")
+    for entry in found:
+        for change in entry.changes:
+            click.echo(
+                f"! {entry.item}：{change.old} → {change.new}  {change.count} 行 (rows)"
+                f"  规则 (rules)：{'、'.join(change.rules) or '—'}"
+            )
+    if not any(entry.changes for entry in found):
+        click.echo("没有行的结论改变 (no row changes status)")
+
+
 def main() -> None:
     """Console entry point: turns library errors into ``Error: …`` and exit code 2."""
     try:

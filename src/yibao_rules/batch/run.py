@@ -44,6 +44,7 @@ __all__ = [
     "Summary",
     "copy_duckdb",
     "duckdb_columns",
+    "duckdb_relation",
     "input_format",
     "run_duckdb",
     "run_spark",
@@ -92,7 +93,7 @@ def input_format(path: Path) -> str:
 # -- DuckDB ------------------------------------------------------------------------------------
 
 
-def _duckdb_relation(con: duckdb.DuckDBPyConnection, data: Any) -> tuple[duckdb.DuckDBPyRelation, int | None]:
+def duckdb_relation(con: duckdb.DuckDBPyConnection, data: Any) -> tuple[duckdb.DuckDBPyRelation, int | None]:
     """The population as a DuckDB relation, and its row count when known without reading it."""
     if isinstance(data, str | os.PathLike):
         path = Path(data)
@@ -149,7 +150,7 @@ def run_duckdb(
     """(row count if known, the decided batches in input order) for a population."""
     con = duckdb.connect(config={"threads": threads} if threads else {})
     con.execute("SET enable_progress_bar = false")
-    relation, rows = _duckdb_relation(con, data)
+    relation, rows = duckdb_relation(con, data)
     options = {} if sql_enumeration_limit is None else {"sql_enumeration_limit": sql_enumeration_limit}
     query = build_query(book, item, on, duckdb_columns(relation), table="population", **options)
     relation.create_view("population")
@@ -242,7 +243,7 @@ def copy_duckdb(
     con = duckdb.connect(config={"threads": threads} if threads else {})
     try:
         con.execute("SET enable_progress_bar = false")
-        relation, _ = _duckdb_relation(con, population)
+        relation, _ = duckdb_relation(con, population)
         query = build_query(book, item, on, duckdb_columns(relation), table="population")
         if query.native:
             return False

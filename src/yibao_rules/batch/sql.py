@@ -694,27 +694,29 @@ def _build_query(
     needs_native: list[exp.Expr] = []
     for comp in _components(steps):
         whole = _and([r[i].copy() for i in comp.steps])
-        fdomains = [domains[k] for k in comp.facts]
+        # Only the finite facts are tried: a missing fact of infinite domain in an unknown rule
+        # stops the engine's check (limit_ok is false), and a rule already true stays true.
+        finite = [k for k in comp.facts if domains[k] is not None]
         combos = 1
-        for d in fdomains:
-            combos = combos * len(d) if d is not None else SQL_ENUMERATION_LIMIT * ENUMERATION_LIMIT + 1
+        for k in finite:
+            combos *= len(domains[k] or ())
         if combos > sql_enumeration_limit:
             const_true.append(_is_true(whole))
             const_false.append(_is_false(whole.copy()))
             needs_native.append(_is_null(whole.copy()))
             continue
         conds = [steps[i].condition for i in comp.steps]
-        if len(comp.facts) == 1:  # settled now: the component over every value of its one fact
+        if len(comp.facts) == 1 and finite:  # settled now: the component over every value of its one fact
             key = comp.facts[0]
             outcomes = {all(c.evaluate({key: v}, on) is True for c in conds) for v in domains[key] or ()}
             can_true, can_false = True in outcomes, False in outcomes
             const_true.append(_any(_is_true(whole), _all(null[key].copy(), _bool(not can_false))))
             const_false.append(_any(_is_false(whole.copy()), _all(null[key].copy(), _bool(not can_true))))
             continue
-        # several facts: every value of the missing ones, substituted in SQL
+        # several facts: every value of the missing finite ones, substituted in SQL
         assignments = []
-        for values in itertools.product(*(d or () for d in fdomains)):
-            subst = dict(zip(comp.facts, values, strict=True))
+        for values in itertools.product(*(domains[k] or () for k in finite)):
+            subst = dict(zip(finite, values, strict=True))
 
             def filled(key: str, subst: Mapping[str, Any] = subst) -> exp.Expr:
                 if key in subst:
