@@ -207,6 +207,9 @@ class EligibilityRule(Dated):
     id: Identifier
     condition: str
     message: str
+    """Shown when the condition fails: what is wrong, in the applicant's terms."""
+    label: str | None = None
+    """Shown when the condition holds: what it requires, stated positively (default: the condition)."""
     citation: CitationField
     notes: list[Note] = []
 
