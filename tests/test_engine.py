@@ -202,11 +202,17 @@ def test_bundle_merges_and_compares_claims() -> None:
     report = BOOK.bundle_report("就医费用报销一件事", gansu_case("配偶"), on=AFTER)
     assert report.members[0].item == "职工医保个人账户家庭共济办理" and report.members[0].status == "eligible"
     names = [m.name for m in report.materials]
-    assert len(names) == len(set(names)) == 4
-    identity = next(m for m in report.materials if m.name == "参保人员有效身份证件")
-    assert identity.members == ("五种门诊慢特病费用跨省直接结算", "医疗费用报销直接结算")
-    assert report.metrics["materials"] == 4 and report.claims["materials"]["after"] == 3
-    assert "材料 (materials)：声称 5→3，按规则库数据计算为 4 (claimed 5→3, computed 4)" in report.warnings
+    assert len(names) == len(set(names)) == 3
+    # 受理条件 二 writes 有效身份证件, 三 and 四 参保人员有效身份证件: one document (rules/materials.yaml)
+    identity = next(m for m in report.materials if m.name == "有效身份证件")
+    assert identity.members == (
+        "基本医疗保险参保人员异地就医备案",
+        "五种门诊慢特病费用跨省直接结算",
+        "医疗费用报销直接结算",
+    )
+    assert report.metrics["materials"] == 3 == report.claims["materials"]["after"]
+    assert not [w for w in report.warnings if "(materials)" in w]
+    assert any("参保人员有效身份证件" in n and "同一材料" in n for n in report.notes)
     assert report.metrics["time_working_days"] == report.claims["time_working_days"]["after"] == 2
 
 

@@ -152,6 +152,12 @@ class CompiledRulebook:
     documents: Mapping[str, YamlDocument] = field(default_factory=dict, repr=False, compare=False)
     version: str = ""
     """``rulebook_version``: the package version plus a content hash of the rules directory."""
+    material_names: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The material catalogue (``materials.yaml``): each spelling → the one name of its document."""
+
+    def material_identity(self, name: str) -> str:
+        """The catalogue name of a material (its own name when it is not catalogued)."""
+        return self.material_names.get(name, name)
 
     def item(self, key: str) -> CompiledItem:
         """An item by its id or its exact Chinese name."""

@@ -435,11 +435,16 @@ def merged_materials(
             continue
         notes += [f"{compiled.name}：{n}" for n in items.notes]
         for entry in items.materials:
-            seen = merged.get(entry.name)
+            identity = book.material_identity(entry.name)
+            if identity != entry.name:
+                note = f"材料「{entry.name}」与「{identity}」按材料目录视为同一材料 (same document per materials.yaml)"
+                if note not in notes:
+                    notes.append(note)
+            seen = merged.get(identity)
             members = (*seen.members, compiled.name) if seen else (compiled.name,)
             base = seen or entry
-            merged[entry.name] = ChecklistEntry(
-                base.name,
+            merged[identity] = ChecklistEntry(
+                identity,
                 base.required or entry.required,
                 base.form,
                 base.count,

@@ -51,7 +51,7 @@ __all__ = ["load_compiled"]
 
 M = TypeVar("M", bound=BaseModel)
 
-_TOP_FILES = {"facts.yaml", "citations.yaml"}
+_TOP_FILES = {"facts.yaml", "citations.yaml", "materials.yaml"}
 _DIRS = {"items", "bundles", "eligibility", "jurisdictions", "calendar", "reference"}
 
 
@@ -125,6 +125,7 @@ class _Loader:
         self.check_layout()
         vocabulary = self.load_vocabulary()
         citations = self.load_citations()
+        catalogue = self.load_materials()
         sets, predicates_raw = self.load_eligibility()
         jurisdictions = self.load_all("jurisdictions", S.Jurisdiction)
         items_raw = self.load_all("items", S.Item)
@@ -207,6 +208,7 @@ class _Loader:
             predicates=predicates,
             documents=self.documents,
             version=rulebook_version(self.root),
+            material_names=catalogue,
         )
 
     def load_all(self, sub: str, model: type[M]) -> list[tuple[YamlDocument, M]]:
@@ -267,6 +269,34 @@ class _Loader:
             return None
         self.cited.append(loaded)
         return dict(loaded[1].citations)
+
+    def load_materials(self) -> dict[str, str]:
+        """``materials.yaml`` (optional): every spelling of a catalogued material → its name."""
+        file = self.root / "materials.yaml"
+        if not file.is_file():
+            return {}
+        loaded = self.read(file, S.MaterialsFile)
+        if loaded is None:
+            return {}
+        doc, catalogue = loaded
+        self.cited.append(loaded)
+        identity: dict[str, str] = {}
+        for name, entry in catalogue.materials.items():
+            for k, alias in enumerate([name, *entry.aliases]):
+                other = identity.get(alias)
+                if other is not None:
+                    where = ("materials", name, "aliases", k - 1) if k else ("materials", name)
+                    self.problems.append(
+                        doc.problem(
+                            where,
+                            f"材料名称 '{alias}' 在材料目录中出现两次（另见 '{other}'） "
+                            f"(a spelling may belong to one catalogue entry only)",
+                            key=not k,
+                        )
+                    )
+                    continue
+                identity[alias] = name
+        return identity
 
     def load_eligibility(
         self,
