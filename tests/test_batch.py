@@ -333,3 +333,97 @@ def test_results_stream_in_batches_rather_than_all_at_once() -> None:
     assert first.num_rows <= 128  # DuckDB rounds batch sizes to its vector size
     rest = list(batches)
     assert first.num_rows + sum(b.num_rows for b in rest) == 1000
+
+
+# -- dates, numbers and functions (no embedded rule uses them yet) ------------------------------
+
+EXTRA_FACTS = """
+  applicant.birth_date:
+    type: date
+    label: 出生日期（测试用）
+    question: 申请人的出生日期？
+    source: {ref: gansu_one_thing_guide, section: 受理条件}
+
+  applicant.months_paid:
+    type: int
+    label: 缴费月数（测试用）
+    question: 申请人已缴费多少个月？
+    source: {ref: gansu_one_thing_guide, section: 受理条件}
+"""
+
+ARITHMETIC_RULES = """
+  - id: adult
+    condition: years_between(applicant.birth_date, today) >= 18 and days_between(applicant.birth_date, today) > 100
+    message: 测试用
+    citation: {ref: gansu_one_thing_guide, section: 受理条件}
+
+  - id: months
+    condition: applicant.months_paid * 2 - 3 >= 10 or -applicant.months_paid > 5 or applicant.months_paid / 4 > 2
+    message: 测试用
+    citation: {ref: gansu_one_thing_guide, section: 受理条件}
+
+  - id: dates
+    condition: >-
+      applicant.birth_date + 30 < today - 10 and today - applicant.birth_date > 0
+      and applicant.birth_date != date("2000-02-29")
+    message: 测试用
+    citation: {ref: gansu_one_thing_guide, section: 受理条件}
+
+  - id: listed
+    condition: applicant.months_paid in [1, 2, applicant.months_paid - 1] or 3 in [applicant.months_paid]
+    message: 测试用
+    citation: {ref: gansu_one_thing_guide, section: 受理条件}
+"""
+
+CROSS = "五种门诊慢特病费用跨省直接结算"
+
+
+@pytest.fixture(scope="module")
+def arithmetic_book(tmp_path_factory: pytest.TempPathFactory) -> Rulebook:
+    """The embedded rulebook plus a date and a number fact, and rules using every arithmetic
+    node, years_between, days_between, today and a list with a fact in it (on 跨省直接结算, for testing)."""
+    root = tmp_path_factory.mktemp("rules") / "rules"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "rules", root)
+    facts = root / "facts.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8").rstrip("\n") + "\n" + EXTRA_FACTS, encoding="utf-8")
+    path = root / "items" / "chronic_disease_cross_province_settlement.yaml"
+    head, tail = path.read_text(encoding="utf-8").split("\neligibility:\n", 1)
+    path.write_text(head + "\neligibility:\n" + ARITHMETIC_RULES + "\n" + tail, encoding="utf-8")
+    return load_rulebook(root)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {
+                "applicant.birth_date": st.none() | st.dates(dt.date(1900, 1, 1), dt.date(2030, 12, 31)),
+                "applicant.months_paid": st.none() | st.integers(-100, 100),
+                "applicant.cross_region_filed": st.none() | st.booleans(),
+            }
+        ),
+        min_size=1,
+        max_size=300,
+    ),
+    on=st.sampled_from([dt.date(2024, 2, 29), dt.date(2024, 3, 1), dt.date(2025, 2, 28)]),
+)
+def test_dates_numbers_and_functions_in_sql_equal_the_engine(
+    arithmetic_book: Rulebook, rows: list[dict[str, Any]], on: dt.date
+) -> None:
+    keys = ["applicant.birth_date", "applicant.months_paid", "applicant.cross_region_filed"]
+    table = decide_many(arithmetic_book, CROSS, table_of(rows, keys), on=on)
+    assert_same(arithmetic_book, CROSS, rows, table, on)
+
+
+def test_dates_and_numbers_given_as_text_are_parsed_or_refused(arithmetic_book: Rulebook) -> None:
+    people = pa.table({"applicant.birth_date": ["2000-01-31", None], "applicant.months_paid": ["7", "-3"]})
+    table = decide_many(arithmetic_book, CROSS, people, on=dt.date(2024, 1, 1))
+    rows = [{"applicant.birth_date": dt.date(2000, 1, 31), "applicant.months_paid": 7}, {"applicant.months_paid": -3}]
+    assert_same(arithmetic_book, CROSS, rows, table, dt.date(2024, 1, 1))
+    for bad in (
+        {"applicant.birth_date": ["2023-02-30"]},
+        {"applicant.birth_date": ["31/01/2000"]},
+        {"applicant.months_paid": ["7.5"]},
+    ):
+        with pytest.raises(BatchError, match="row 1"):
+            decide_many(arithmetic_book, CROSS, pa.table(bad), on=dt.date(2024, 1, 1))
