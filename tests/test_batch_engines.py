@@ -101,11 +101,12 @@ def test_batch_command_bad_input_exits_2(args: tuple[str, ...], tmp_path: Path) 
 def test_sql_command_runs_in_duckdb_and_agrees_with_decide(people: tuple[Path, list[dict[str, Any]]]) -> None:
     """The README's example: the printed SELECT over a table named population."""
     path, rows = people
-    result = run_cli("sql", FAMILY, "--on", "2024-01-01", "--dialect", "duckdb")
+    result = run_cli("sql", FAMILY, "--on", "2024-01-01", "--dialect", "duckdb", "--keep", "person_id")
     assert result.returncode == 0, result.stderr
     con = duckdb.connect()
     con.execute(f"CREATE VIEW population AS SELECT * FROM read_parquet('{path}')")
     table = con.sql(result.stdout.rstrip().rstrip(";")).to_arrow_table()
+    assert table.column("person_id").to_pylist() == list(range(len(rows)))
     assert_same(BOOK, FAMILY, rows, table, dt.date(2024, 1, 1))
 
 

@@ -899,15 +899,18 @@ def batch_command(
 @click.option(
     "--table", default="population", show_default=True, help="The table of the population (columns are fact keys)."
 )
+@click.option("--keep", multiple=True, help="A column of the table to pass through (a person id); may be repeated.")
 @_RULES_OPTION
-def sql_command(item: str, on: str | None, dialect: str, table: str, rules_dir: Path | None) -> None:
+def sql_command(
+    item: str, on: str | None, dialect: str, table: str, keep: tuple[str, ...], rules_dir: Path | None
+) -> None:
     """Print the SELECT that decides ITEM for every row of TABLE, to run in your own database."""
     from yibao_rules.batch.console import item_sql
 
     book = _load(rules_dir)
     day = _parse_date(on, "--on") if on else dt.date.today()
     try:
-        click.echo(item_sql(book, item, day, dialect, table))
+        click.echo(item_sql(book, item, day, dialect, table, keep))
     except YibaoError as exc:
         _fail(str(exc))
 

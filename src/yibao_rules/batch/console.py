@@ -24,14 +24,15 @@ __all__ = ["item_sql", "render_summary", "run_batch_command"]
 _NATURAL = {"bool": "bool", "date": "date", "int": "int", "decimal": "decimal"}
 
 
-def item_sql(book: Rulebook, item: str, on: dt.date, dialect: str, table: str) -> str:
+def item_sql(book: Rulebook, item: str, on: dt.date, dialect: str, table: str, keep: tuple[str, ...] = ()) -> str:
     """The SELECT deciding ``item`` on ``on`` over ``table``, whose columns are the item's facts
-    (enum, province and division columns as text: names or codes; bool, date and numbers typed)."""
+    (enum, province and division columns as text: names or codes; bool, date and numbers typed)
+    and the ``keep`` columns (a person id), which pass through."""
     if dialect not in sqlglot.Dialect.classes:
         raise BatchError(f"未知的 SQL 方言 (unknown dialect '{dialect}'; e.g. duckdb, postgres, spark)")
     compiled = book.item(item)
     facts = sorted(set().union(*(s.condition.facts for s in compiled.plan)))
-    columns = [Column("person_id", "string")] + [
+    columns = [Column(k, "string") for k in keep] + [
         Column(k, _NATURAL.get(book.vocabulary.facts[k].kind, "string")) for k in facts
     ]
     query = build_query(book, item, on, columns, table=table)
