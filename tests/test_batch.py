@@ -427,3 +427,17 @@ def test_dates_and_numbers_given_as_text_are_parsed_or_refused(arithmetic_book: 
     ):
         with pytest.raises(BatchError, match="row 1"):
             decide_many(arithmetic_book, CROSS, pa.table(bad), on=dt.date(2024, 1, 1))
+
+
+def test_an_empty_population_gives_an_empty_result_with_every_column() -> None:
+    people = pa.table({"person_id": pa.array([], pa.int64()), "family_member.relationship": pa.array([], pa.string())})
+    table = decide_many(BOOK, FAMILY, people, on=dt.date(2024, 1, 1))
+    assert table.num_rows == 0
+    assert table.column_names == [
+        "person_id",
+        "family_member.relationship",
+        "status",
+        "failed",
+        "unknown",
+        "missing_facts",
+    ]

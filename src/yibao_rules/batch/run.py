@@ -31,7 +31,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-import sqlglot
 from sqlglot import exp
 
 from yibao_rules.batch.sql import NATIVE, OUTPUT_COLUMNS, BatchError, BatchQuery, Column, build_query, column_kind
@@ -166,6 +165,8 @@ def run_duckdb(
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
+                    if offset == 0:  # an empty population: one empty batch, so the columns are known
+                        yield finish(book, query, pa.RecordBatch.from_pylist([], schema=reader.schema), 0, on_bad_rows)
                     break
                 except (duckdb.Error, pa.ArrowInvalid) as exc:
                     raise BatchError(f"批量判断失败 (the batch query failed: {exc})") from None
@@ -248,11 +249,11 @@ def copy_duckdb(
         if query.native:
             return False
         relation.create_view("population")
-        decided = exp.select("*").from_(exp.paren(sqlglot.parse_one(query.sql("duckdb"), read="duckdb")).as_("q"))
+        decided = exp.select("*").from_(query.select.copy().subquery("q"))
         if on_bad_rows == "stop":
             numbered = exp.select(
                 exp.column("invalid_reason"), exp.alias_(exp.Window(this=exp.RowNumber()), "n")
-            ).from_(exp.paren(query.select.copy()).as_("q"))
+            ).from_(query.select.copy().subquery("q"))
             first = exp.select("invalid_reason", "n").from_(numbered.subquery("r")).where("invalid_reason IS NOT NULL")
             bad = _run(con, first.limit(1).sql("duckdb"), progress).fetchone()
             if bad is not None:
