@@ -153,6 +153,7 @@ def run_duckdb(
     options = {} if sql_enumeration_limit is None else {"sql_enumeration_limit": sql_enumeration_limit}
     query = build_query(book, item, on, duckdb_columns(relation), table="population", **options)
     relation.create_view("population")
+    where = f"{data}: " if isinstance(data, str | os.PathLike) else ""
     try:
         reader = con.sql(query.sql("duckdb")).to_arrow_reader(batch_rows)
     except duckdb.Error as exc:
@@ -170,7 +171,7 @@ def run_duckdb(
                     break
                 except (duckdb.Error, pa.ArrowInvalid) as exc:
                     raise BatchError(f"批量判断失败 (the batch query failed: {exc})") from None
-                done = finish(book, query, batch, offset, on_bad_rows)
+                done = finish(book, query, batch, offset, on_bad_rows, where)
                 offset += batch.num_rows
                 if summary is not None:
                     summary.add(done)
@@ -183,13 +184,17 @@ def run_duckdb(
     return rows, batches()
 
 
-def finish(book: Rulebook, query: BatchQuery, batch: pa.RecordBatch, offset: int, on_bad_rows: str) -> pa.RecordBatch:
-    """A batch as the SQL left it, completed: bad rows checked, flagged rows decided natively."""
+def finish(
+    book: Rulebook, query: BatchQuery, batch: pa.RecordBatch, offset: int, on_bad_rows: str, where: str = ""
+) -> pa.RecordBatch:
+    """A batch as the SQL left it, completed: bad rows checked, flagged rows decided natively.
+
+    ``offset`` is the number of rows before this batch; ``where`` prefixes error messages (the file)."""
     reasons = batch.column("invalid_reason")
     if on_bad_rows == "stop" and reasons.null_count < len(reasons):
         index = pc.index(pc.is_valid(reasons), True).as_py()
         row = offset + index + 1
-        raise BatchError(f"第 {row} 行 (row {row}): {reasons[index].as_py()}")
+        raise BatchError(f"{where}第 {row} 行 (row {row}): {reasons[index].as_py()}")
     if query.native:
         batch = _decide_flagged(book, query, batch)
     keep = [*query.passthrough, *OUTPUT_COLUMNS]
@@ -251,13 +256,13 @@ def copy_duckdb(
         relation.create_view("population")
         decided = exp.select("*").from_(query.select.copy().subquery("q"))
         if on_bad_rows == "stop":
-            numbered = exp.select(
-                exp.column("invalid_reason"), exp.alias_(exp.Window(this=exp.RowNumber()), "n")
-            ).from_(query.select.copy().subquery("q"))
-            first = exp.select("invalid_reason", "n").from_(numbered.subquery("r")).where("invalid_reason IS NOT NULL")
-            bad = _run(con, first.limit(1).sql("duckdb"), progress).fetchone()
-            if bad is not None:
-                raise BatchError(f"第 {bad[1]} 行 (row {bad[1]}): {bad[0]}")
+            first = exp.select(exp.column("invalid_reason")).from_(query.select.copy().subquery("q"))
+            first = first.where(_not_null_reason()).limit(1)
+            if _run(con, first.sql("duckdb"), progress).fetchone() is not None:
+                # a bad value: the ordered batches name its row exactly (and raise there)
+                _, batches = run_duckdb(book, item, population, on, on_bad_rows="stop")
+                for _ in batches:
+                    pass
             decided = decided.select(exp.Star(except_=[exp.column("invalid_reason")]), append=False)
         if fmt == "csv":  # CSV has no lists: rule ids and facts joined with ';'
             replace = [
@@ -276,6 +281,10 @@ def copy_duckdb(
         raise BatchError(f"批量判断失败 (the batch query failed: {exc})") from None
     finally:
         con.close()
+
+
+def _not_null_reason() -> exp.Expr:
+    return exp.not_(exp.Is(this=exp.column("invalid_reason"), expression=exp.Null()))
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, progress: Callable[[float], None] | None) -> Any:
