@@ -12,9 +12,10 @@ from typing import Any, Literal
 import jinja2
 
 from yibao_rules.errors import YibaoError
+from yibao_rules.render.guide import Guide
 from yibao_rules.results import Notice
 
-__all__ = ["FORMATS", "STATUS_LABELS", "render_notice"]
+__all__ = ["FORMATS", "STATUS_LABELS", "render_guide", "render_notice"]
 
 Format = Literal["text", "markdown", "html"]
 FORMATS: dict[str, str] = {"text": "txt", "markdown": "md", "html": "html"}
@@ -46,6 +47,15 @@ def _template(kind: str, fmt: str) -> jinja2.Template:
 def render_notice(notice: Notice, fmt: str = "text") -> str:
     """The 一次性告知单 as ``text``, ``markdown`` or ``html`` (a self-contained A4 page)."""
     return _template("notice", fmt).render(n=notice, **_notice_context(notice))
+
+
+def render_guide(guide: Guide, fmt: str = "text", public: bool = False) -> str:
+    """The 办事指南 as ``text``, ``markdown`` or ``html``.
+
+    Staff annotations (notes of kind gap or conflict) are shown, marked, unless ``public``.
+    """
+    annotations = () if public else guide.annotations
+    return _template("guide", fmt).render(g=guide, annotations=annotations, public=public)
 
 
 def _notice_context(notice: Notice) -> dict[str, Any]:
