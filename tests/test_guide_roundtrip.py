@@ -28,12 +28,16 @@ from .conftest import SEEDS
 if not SEEDS.is_dir():  # CI clones the repository with ../shared beside it
     if os.environ.get("CI"):
         raise RuntimeError(f"CI must provide the source documents at {SEEDS}")
-    pytest.skip(f"source documents not found at {SEEDS} (../shared/seeds beside the repository)", allow_module_level=True)
+    pytest.skip(
+        f"source documents not found at {SEEDS} (../shared/seeds beside the repository)", allow_module_level=True
+    )
 
 BOOK = load_rulebook()
 ON = None  # today: every item of the seeds is in force
 
-_MARKER = re.compile(r"^(?:（[0-9一二三四五六七八九十]+）|\([0-9]+\)|[①-⑳]|[0-9]+\s*[.、．]|[-*•]|[一二三四五六七八九十]+、)+")
+_MARKER = re.compile(
+    r"^(?:（[0-9一二三四五六七八九十]+）|\([0-9]+\)|[①-⑳]|[0-9]+\s*[.、．]|[-*•]|[一二三四五六七八九十]+、)+"
+)
 _TRAILING = re.compile(r"[;；。，,:：、.\s]+$")
 
 
@@ -136,7 +140,9 @@ def _all_coverage() -> Iterator[Coverage]:
     text = render_guide(BOOK.guide(bundle.id, on=ON), "text")
     yield coverage(bundle.name, bundle_section(), text, list(bundle.model.notes))
     text = render_guide(BOOK.guide("daye_chronic_disease_application", on=ON), "text")
-    yield coverage("大冶 慢性病规定病种申报一件事", daye_section(), text, _item_notes(BOOK, "daye_chronic_disease_application"))
+    yield coverage(
+        "大冶 慢性病规定病种申报一件事", daye_section(), text, _item_notes(BOOK, "daye_chronic_disease_application")
+    )
 
 
 COVERAGE = list(_all_coverage())

@@ -22,7 +22,7 @@ import wcwidth
 from yibao_rules.compiled import CompiledItem, LoadedBundle
 from yibao_rules.errors import RulebookError, YibaoError, render_problems, summary
 from yibao_rules.json_source import JsonInputError, loads, read_json
-from yibao_rules.render import render_notice
+from yibao_rules.render import render_guide, render_notice, write_site
 from yibao_rules.results import claim_text, metric_label
 from yibao_rules.rulebook import Rulebook, load_rulebook
 from yibao_rules.schema import BASIS_LABELS, Bundle, Item, TimeLimit
@@ -816,6 +816,42 @@ def notice_command(
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise click.BadParameter(f"cannot write {out}: {exc.strerror}", param_hint="--out") from None
+
+
+@cli.command(name="guide")
+@click.argument("item", required=False)
+@click.option(
+    "--all", "all_items", is_flag=True, help="Write every item, bundle and citation as a site (needs --out DIR)."
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default="text", show_default=True)
+@_ON_OPTION
+@click.option("--public", is_flag=True, help="Leave out the staff annotations (notes of kind gap or conflict).")
+@click.option("--out", "out", type=click.Path(path_type=Path), help="Write to this file (with --all: this directory).")
+@_RULES_OPTION
+def guide_command(
+    item: str | None, all_items: bool, fmt: str, on: str | None, public: bool, out: Path | None, rules_dir: Path | None
+) -> None:
+    """The 办事指南 of ITEM or a bundle, rendered from the rules in the source's layout."""
+    book = _load(rules_dir)
+    day = _parse_date(on, "--on") if on else None
+    if all_items:
+        if item is not None or out is None:
+            _fail("--all 需要 --out DIR 且不带事项 (--all takes --out DIR and no ITEM)")
+            return
+        written = write_site(book, out, "html" if fmt == "text" else fmt, public, day)
+        click.echo(f"{len(written)} files written to {out}")
+        return
+    if item is None:
+        _fail("请给出事项或一件事 (give an ITEM or a bundle), 或用 (or use) --all --out DIR")
+        return
+    text = render_guide(book.guide(item, day), fmt, public)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"无法写入 (cannot write) {out}: {exc.strerror or exc}")
 
 
 def _parse_submitted(value: str) -> dt.datetime | dt.date:

@@ -19,7 +19,8 @@ from yibao_rules import notice as _notice
 from yibao_rules import screen as _screen
 from yibao_rules.compiled import CompiledRulebook
 from yibao_rules.loader import load_compiled
-from yibao_rules.render import guide as _guide
+from yibao_rules.render.guide import Guide
+from yibao_rules.render.guide import guide as _guide
 from yibao_rules.results import BundleReport, Checklist, DeadlineReport, Decision, Notice, Screening
 
 __all__ = ["Rulebook", "load_rulebook"]
@@ -88,7 +89,7 @@ class Rulebook(CompiledRulebook):
         """
         return _notice.notice(self, item, facts, situation, submitted, on)
 
-    def guide(self, name: str, on: dt.date | None = None) -> _guide.Guide:
+    def guide(self, name: str, on: dt.date | None = None) -> Guide:
         """The 办事指南 of an item or bundle as of ``on`` (default today); lay it out with
         :func:`yibao_rules.render.render_guide`.
 
@@ -99,7 +100,7 @@ class Rulebook(CompiledRulebook):
         >>> "处方底方" in g.materials
         True
         """
-        return _guide.guide(self, name, on)
+        return _guide(self, name, on)
 
     def deadline(self, item: str, submitted: dt.datetime | dt.date, **options: Any) -> DeadlineReport:
         """Receipt day and due dates of ``item`` for a submission (see :mod:`yibao_rules.deadlines`)."""

@@ -23,9 +23,9 @@ __all__ = [
     "Annotation",
     "Guide",
     "GuideCitation",
+    "GuideClaim",
     "GuideLimit",
     "GuideMaterial",
-    "GuideClaim",
     "GuideMember",
     "GuideSituation",
     "guide",
@@ -179,7 +179,12 @@ def guide(book: CompiledRulebook, name: str, on: dt.date | None = None) -> Guide
         return _item_guide(book, book.item(name).model, day)
     if name in book.bundles or any(b.name == name for b in book.bundles.values()):
         return _bundle_guide(book, book.bundle(name), day)
-    names = [*book.items, *(i.name for i in book.items.values()), *book.bundles, *(b.name for b in book.bundles.values())]
+    names = [
+        *book.items,
+        *(i.name for i in book.items.values()),
+        *book.bundles,
+        *(b.name for b in book.bundles.values()),
+    ]
     raise UnknownItemError(
         f"未知的事项或一件事 (unknown item or bundle) '{name}'{did_you_mean(name, names)}; "
         "`yibao-rules items --bundles` lists them"
@@ -221,7 +226,7 @@ def _item_guide(book: CompiledRulebook, m: Item, day: dt.date) -> Guide:
         channels=_channels(m),
         process=tuple(m.process),
         instructions=tuple(m.instructions),
-        implements=book.items[m.implements].name if m.implements in book.items else None,
+        implements=book.items[m.implements].name if m.implements and m.implements in book.items else None,
         situations=tuple(_situation(s) for s in m.situations),
         time_limits=tuple(_limit(t) for t in m.time_limits),
         diseases=tuple(_diseases(m)),
