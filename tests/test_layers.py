@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "schema": 1,
     "resources": 1,
     "validation": 2,
+    "schema_export": 2,
     "calendar": 3,
     "expr": 3,
     "vocabulary": 4,

@@ -26,6 +26,7 @@ from yibao_rules.render import render_guide, render_notice, write_site
 from yibao_rules.results import claim_text, metric_label
 from yibao_rules.rulebook import Rulebook, load_rulebook
 from yibao_rules.schema import BASIS_LABELS, Bundle, Item, TimeLimit
+from yibao_rules.schema_export import json_schemas, write_schemas
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_PROBLEMS = 200  # problems printed before the rest are only counted
@@ -852,6 +853,17 @@ def guide_command(
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         _fail(f"无法写入 (cannot write) {out}: {exc.strerror or exc}")
+
+
+@cli.command(name="schema")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Write one file per kind here.")
+def schema_command(out: Path | None) -> None:
+    """JSON Schemas (draft 2020-12) of the rule files, for an editor's YAML language server."""
+    if out is None:
+        _dump(json_schemas())
+        return
+    for path in write_schemas(out):
+        click.echo(str(path))
 
 
 def _parse_submitted(value: str) -> dt.datetime | dt.date:

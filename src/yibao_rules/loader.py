@@ -48,7 +48,15 @@ __all__ = ["load_compiled"]
 M = TypeVar("M", bound=BaseModel)
 
 _TOP_FILES = {"facts.yaml", "citations.yaml"}
-_DIRS = {"items", "bundles", "eligibility", "jurisdictions", "calendar", "reference"}
+_DIRS = {
+    "items",
+    "bundles",
+    "eligibility",
+    "jurisdictions",
+    "calendar",
+    "reference",
+    "schemas",
+}  # schemas: JSON Schemas for editors
 
 
 def load_compiled(path: str | Path | None = None) -> CompiledRulebook:
