@@ -24,6 +24,7 @@ from yibao_rules.schema import (
     EligibilityFile,
     Item,
     Jurisdiction,
+    MaterialsFile,
     VocabularyFile,
 )
 
@@ -38,6 +39,7 @@ FILE_KINDS: dict[str, tuple[type[BaseModel], str, str]] = {
     "eligibility": (EligibilityFile, "受理条件的命名集合与谓词", "eligibility/**/*.yaml"),
     "facts": (VocabularyFile, "事实词汇表", "facts.yaml"),
     "citations": (CitationsFile, "政策依据与来源文件", "citations.yaml"),
+    "materials": (MaterialsFile, "材料目录", "materials.yaml"),
     "jurisdiction": (Jurisdiction, "辖区与办理时间", "jurisdictions/**/*.yaml"),
     "calendar-notice": (CalendarNotice, "国务院办公厅节假日安排通知", "calendar/**/*.yaml"),
     "admin-divisions": (AdminDivisionsFile, "行政区划代码", "reference/admin_divisions.yaml"),
@@ -118,6 +120,7 @@ ZH: dict[str, str] = {
     "facts": "事实",
     "parties": "当事方",
     "sets": "命名集合",
+    "aliases": "别名",
     "predicates": "谓词",
 }
 
