@@ -21,6 +21,7 @@ import wcwidth
 
 from yibao_rules.compiled import CompiledItem, LoadedBundle
 from yibao_rules.errors import RulebookError, YibaoError, render_problems, summary
+from yibao_rules.fact_reference import TYPE_LABELS, fact_reference
 from yibao_rules.json_source import JsonInputError, loads, read_json
 from yibao_rules.render import render_guide, render_notice, write_site
 from yibao_rules.results import claim_text, metric_label
@@ -853,6 +854,25 @@ def guide_command(
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         _fail(f"无法写入 (cannot write) {out}: {exc.strerror or exc}")
+
+
+@cli.command(name="facts")
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def facts_command(rules_dir: Path | None, as_json: bool) -> None:
+    """The fact vocabulary: type, allowed values, question, source and the items using each fact."""
+    entries = fact_reference(_load(rules_dir))
+    if as_json:
+        _dump([e.to_json() for e in entries])
+        return
+    for e in entries:
+        click.echo(f"{e.key}  [{TYPE_LABELS[e.type]}]  {e.label}")
+        click.echo(f"    问：{e.question}")
+        if e.values:
+            click.echo(f"    取值：{'、'.join(e.values)}")
+        if e.source:
+            click.echo(f"    来源：{e.source}")
+        click.echo(f"    使用的事项：{'、'.join(e.items) if e.items else '（无）'}")
 
 
 @cli.command(name="schema")
