@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "resources": 1,
     "validation": 2,
     "schema_export": 2,
+    "scaffold": 2,
     "calendar": 3,
     "expr": 3,
     "vocabulary": 4,

@@ -26,6 +26,7 @@ from yibao_rules.json_source import JsonInputError, loads, read_json
 from yibao_rules.render import render_guide, render_notice, write_site
 from yibao_rules.results import claim_text, metric_label
 from yibao_rules.rulebook import Rulebook, load_rulebook
+from yibao_rules.scaffold import calendar_template, item_skeleton, write_new
 from yibao_rules.schema import BASIS_LABELS, Bundle, Item, TimeLimit
 from yibao_rules.schema_export import json_schemas, write_schemas
 
@@ -873,6 +874,45 @@ def facts_command(rules_dir: Path | None, as_json: bool) -> None:
         if e.source:
             click.echo(f"    来源：{e.source}")
         click.echo(f"    使用的事项：{'、'.join(e.items) if e.items else '（无）'}")
+
+
+@cli.group(name="new")
+def new_group() -> None:
+    """Start a new rule file: an item skeleton or a holiday-notice template."""
+
+
+def _rules_root(rules_dir: Path | None) -> Path:
+    """Where a new file goes: --rules (or $YIBAO_RULES), else ./rules — never the embedded rulebook."""
+    return rules_dir if rules_dir is not None else Path("rules")
+
+
+@new_group.command(name="item")
+@click.argument("item_id")
+@click.option("--name", "name", required=True, help="The item's Chinese name, as the source writes it.")
+@click.option("--source", "source", help="Citation id of the source guide (default: the first in citations.yaml).")
+@click.option("--jurisdiction", default="620000", show_default=True, help="6-digit admin code.")
+@_RULES_OPTION
+def new_item(item_id: str, name: str, source: str | None, jurisdiction: str, rules_dir: Path | None) -> None:
+    """Write items/ITEM_ID.yaml: every field present, empty, commented in Chinese; passes `check`."""
+    root = _rules_root(rules_dir)
+    book = _load(root)
+    if source is None:
+        source = next(iter(book.citations))
+    elif source not in book.citations:
+        _fail(f"未知的来源 (unknown citation) '{source}'")
+    if item_id in book.items or any(i.name == name for i in book.items.values()):
+        _fail(f"事项已存在 (an item '{item_id}' or named '{name}' exists)")
+    path = write_new(root / "items" / f"{item_id}.yaml", item_skeleton(item_id, name, source, jurisdiction))
+    click.echo(str(path))
+
+
+@new_group.command(name="calendar")
+@click.argument("year", type=int)
+@_RULES_OPTION
+def new_calendar(year: int, rules_dir: Path | None) -> None:
+    """Write calendar/YEAR.yaml, the template of a holiday notice; `check` passes once dates are filled in."""
+    path = write_new(_rules_root(rules_dir) / "calendar" / f"{year}.yaml", calendar_template(year))
+    click.echo(str(path))
 
 
 @cli.command(name="schema")
