@@ -12,6 +12,8 @@ import jsonschema
 import pytest
 import yaml
 
+from yibao_rules import load_rulebook
+from yibao_rules.cli import enum_facts
 from yibao_rules.schema_export import FILE_KINDS, json_schemas, kind_of
 
 from .conftest import RULES, run_cli
@@ -22,7 +24,17 @@ INVALID = Path(__file__).parent / "data" / "invalid"
 # Fixtures whose fault is one of structure (a type, an enum, a required or unknown field, a pattern);
 # the others are faults of meaning (unknown names, expressions, cycles, YAML syntax) only `check` finds,
 # and time_limit.yaml breaks a cross-field rule (a counted time limit needs days) of a model validator.
-STRUCTURAL = ["admin_code", "channel", "days_type", "missing", "nested_field", "note_type", "unknown_field"]
+STRUCTURAL = [
+    "admin_code",
+    "channel",
+    "days_type",
+    "missing",
+    "nested_field",
+    "note_type",
+    "unknown_field",
+    "set_value",  # 兄妹 is not a value of family_member.relationship: the vocabulary's enum in the schema
+]
+ENUMS = enum_facts(load_rulebook())
 KIND_BY_DIR = {"items": "item", "bundles": "bundle", "eligibility": "eligibility"}
 
 
@@ -45,15 +57,21 @@ def validator(kind: str) -> jsonschema.Draft202012Validator:
 
 def test_the_shipped_schemas_are_current() -> None:
     """`yibao-rules schema --out rules/schemas` regenerates them after a change to schema.py."""
-    for name, schema in json_schemas().items():
+    for name, schema in json_schemas(ENUMS).items():
         assert json.loads((SCHEMAS / name).read_text(encoding="utf-8")) == schema, name
 
 
 def test_schemas_are_draft_2020_12_with_chinese_and_english_descriptions_and_enums() -> None:
-    item = json_schemas()["item.schema.json"]
+    item = json_schemas(ENUMS)["item.schema.json"]
     assert item["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     props = item["properties"]
-    assert props["accepting_units"]["description"].startswith("受理单位（accepting_units）")
+    assert props["accepting_units"]["description"] == "受理单位 / accepting units"
+    assert props["name_note"]["description"].startswith("名称后注 / name note — The source's parenthesis")
+    named_set = json_schemas(ENUMS)["eligibility.schema.json"]["$defs"]["NamedSet"]
+    relationship = next(
+        c for c in named_set["allOf"] if c["if"]["properties"]["of"]["const"] == "family_member.relationship"
+    )
+    assert "兄弟姐妹" in relationship["then"]["properties"]["values"]["items"]["enum"]
     assert item["$defs"]["Channel"]["properties"]["kind"]["enum"] == ["线下", "线上", "委托"]
     assert "working_days" in json.dumps(item["$defs"]["TimeLimit"]["properties"]["kind"])
     assert item["$defs"]["Note"]["properties"]["kind"]["enum"] == ["gap", "conflict", "interpretation", "fact"]
@@ -82,7 +100,7 @@ def test_a_structural_invalid_fixture_fails_the_schema(name: str) -> None:
 def test_cli_schema_writes_every_kind(tmp_path: Path) -> None:
     result = run_cli("schema", "--out", str(tmp_path / "s"))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == sorted(json_schemas())
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == sorted(json_schemas(ENUMS))
     blocked = tmp_path / "file"
     blocked.write_text("x")
     bad = run_cli("schema", "--out", str(blocked / "s"))

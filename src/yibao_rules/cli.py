@@ -917,13 +917,23 @@ def new_calendar(year: int, rules_dir: Path | None) -> None:
 
 @cli.command(name="schema")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Write one file per kind here.")
-def schema_command(out: Path | None) -> None:
-    """JSON Schemas (draft 2020-12) of the rule files, for an editor's YAML language server."""
+@_RULES_OPTION
+def schema_command(out: Path | None, rules_dir: Path | None) -> None:
+    """JSON Schemas (draft 2020-12) of the rule files, for an editor's YAML language server.
+
+    Enum values come from the rulebook's fact vocabulary (a named set lists its fact's values).
+    """
+    enums = enum_facts(_load(rules_dir))
     if out is None:
-        _dump(json_schemas())
+        _dump(json_schemas(enums))
         return
-    for path in write_schemas(out):
+    for path in write_schemas(out, enums):
         click.echo(str(path))
+
+
+def enum_facts(book: Rulebook) -> dict[str, tuple[str, ...]]:
+    """The enum and enum_set facts of the vocabulary, for the schemas."""
+    return {key: fact.values for key, fact in book.vocabulary.facts.items() if fact.kind in ("enum", "enum_set")}
 
 
 def _parse_submitted(value: str) -> dt.datetime | dt.date:

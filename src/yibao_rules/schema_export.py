@@ -8,13 +8,18 @@ Descriptions give the Chinese term first and the English field name and docstrin
 
 from __future__ import annotations
 
+import ast
 import copy
+import inspect
 import json
+from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from yibao_rules import schema as models
 from yibao_rules.errors import YibaoError
 from yibao_rules.schema import (
     AdminDivisionsFile,
@@ -129,12 +134,23 @@ class SchemaExportError(YibaoError):
     """The schemas cannot be written (an unwritable --out directory)."""
 
 
-def json_schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of one kind of rule file (see :data:`FILE_KINDS`)."""
+EnumFacts = Mapping[str, Sequence[str]]
+"""The enum and enum_set facts of a vocabulary: fact key → allowed values."""
+
+
+def json_schema(kind: str, enum_facts: EnumFacts | None = None) -> dict[str, Any]:
+    """The JSON Schema of one kind of rule file (see :data:`FILE_KINDS`).
+
+    ``enum_facts`` (the vocabulary's enum facts) lets a named set list only its fact's values:
+    a set ``of: family_member.relationship`` takes 配偶, 父母, … and nothing else.
+    """
     model, title, files = FILE_KINDS[kind]
-    schema = copy.deepcopy(model.model_json_schema(mode="validation"))
-    _annotate(schema)
-    schema = _accept_citation_strings(schema)
+    schema = _accept_citation_strings(copy.deepcopy(model.model_json_schema(mode="validation")))
+    _annotate_model(schema, model.__name__)
+    for name, definition in (schema.get("$defs") or {}).items():
+        _annotate_model(definition, name)
+    if enum_facts and "NamedSet" in (schema.get("$defs") or {}):
+        _named_set_enums(schema["$defs"]["NamedSet"], enum_facts)
     english = schema.pop("description", "") or ""
     return {
         "$schema": DIALECT,
@@ -145,17 +161,17 @@ def json_schema(kind: str) -> dict[str, Any]:
     }
 
 
-def json_schemas() -> dict[str, dict[str, Any]]:
+def json_schemas(enum_facts: EnumFacts | None = None) -> dict[str, dict[str, Any]]:
     """Every file kind's schema, by file name (``item.schema.json``, …)."""
-    return {f"{kind}.schema.json": json_schema(kind) for kind in FILE_KINDS}
+    return {f"{kind}.schema.json": json_schema(kind, enum_facts) for kind in FILE_KINDS}
 
 
-def write_schemas(out: Path) -> list[Path]:
+def write_schemas(out: Path, enum_facts: EnumFacts | None = None) -> list[Path]:
     """Write every schema to ``out`` (created if missing); returns the files written."""
     written = []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name, schema in json_schemas().items():
+        for name, schema in json_schemas(enum_facts).items():
             path = out / name
             path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             written.append(path)
@@ -175,18 +191,47 @@ def kind_of(relative: Path) -> str | None:
     return None
 
 
-def _annotate(node: Any) -> None:
-    """Give every property a Chinese name in front of its English description."""
-    if isinstance(node, dict):
-        for name, prop in (node.get("properties") or {}).items():
-            if isinstance(prop, dict) and name in ZH:
-                english = prop.get("description") or prop.get("title") or name
-                prop["description"] = f"{ZH[name]}（{name}）: {english}"
-        for value in node.values():
-            _annotate(value)
-    elif isinstance(node, list):
-        for value in node:
-            _annotate(value)
+@cache
+def _field_docs() -> dict[tuple[str, str], str]:
+    """(model, field) → the field's docstring in schema.py (the string literal after it)."""
+    docs: dict[tuple[str, str], str] = {}
+    tree = ast.parse(inspect.getsource(models))
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for first, second in zip(node.body, node.body[1:], strict=False):
+            if (
+                isinstance(first, ast.AnnAssign)
+                and isinstance(first.target, ast.Name)
+                and isinstance(second, ast.Expr)
+                and isinstance(second.value, ast.Constant)
+                and isinstance(second.value.value, str)
+            ):
+                docs[(node.name, first.target.id)] = " ".join(second.value.value.split())
+    return docs
+
+
+def _annotate_model(definition: dict[str, Any], model: str) -> None:
+    """Each property's description: its Chinese name, then its English name and docstring."""
+    for name, prop in (definition.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        english = _field_docs().get((model, name), "")
+        words = name.replace("_", " ")
+        head = f"{ZH[name]} / {words}" if name in ZH else words
+        prop["description"] = f"{head} — {english}" if english else head
+
+
+def _named_set_enums(definition: dict[str, Any], enum_facts: EnumFacts) -> None:
+    """A named set's ``of`` names an enum fact, and its values are that fact's values."""
+    definition["properties"]["of"]["enum"] = sorted(enum_facts)
+    definition["allOf"] = [
+        {
+            "if": {"properties": {"of": {"const": key}}, "required": ["of"]},
+            "then": {"properties": {"values": {"items": {"enum": list(values)}}}},
+        }
+        for key, values in sorted(enum_facts.items())
+    ]
 
 
 def _accept_citation_strings(node: Any) -> Any:
