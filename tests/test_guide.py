@@ -172,3 +172,15 @@ def test_the_html_guide_of_a_three_situation_item_shows_every_material_in_chromi
     assert "来源冲突" in page.inner_text("#staff-notes")
     page.screenshot(path=str(tmp_path / "guide.png"), full_page=True)
     page.close()
+
+
+def test_on_picks_the_rules_in_force_shown_to_staff() -> None:
+    """家庭共济: 111号 (配偶、父母、子女) until 2022-12-31, 246号 (eight relations) from 2023-01-01."""
+    before = render_guide(BOOK.guide("family_mutual_aid", on=dt.date(2022, 7, 1)), "text")
+    after = render_guide(BOOK.guide("family_mutual_aid", on=dt.date(2024, 1, 1)), "text")
+    assert "受理条件（规则库，2022-07-01 施行）" in before
+    assert "（甘政办发〔2021〕111号）第十六条" in before.split("常见问题")[0]
+    assert "（… 至 2022-12-31）" in before and "（… 至 2022-12-31）" not in after
+    assert "（2023-01-01 至 …）" in after
+    public = render_guide(BOOK.guide("family_mutual_aid", on=dt.date(2024, 1, 1)), "text", public=True)
+    assert "规则库" not in public and "在甘肃省参保的城镇职工、城乡居民" in public

@@ -66,7 +66,7 @@ def render_guide(
     ``citation_href`` links each 政策依据 (the site uses it to point at the citation's page).
     """
     annotations = () if public else guide.annotations
-    return _template("guide", fmt).render(g=guide, annotations=annotations, citation_href=citation_href)
+    return _template("guide", fmt).render(g=guide, annotations=annotations, citation_href=citation_href, public=public)
 
 
 def write_site(

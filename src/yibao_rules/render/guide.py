@@ -17,7 +17,17 @@ from typing import Literal
 
 from yibao_rules.compiled import CompiledRulebook, LoadedBundle
 from yibao_rules.errors import UnknownItemError, did_you_mean
-from yibao_rules.schema import BASIS_LABELS, Bundle, CitationRef, Item, Material, Note, Situation, TimeLimit
+from yibao_rules.schema import (
+    BASIS_LABELS,
+    Bundle,
+    CitationRef,
+    EligibilityRule,
+    Item,
+    Material,
+    Note,
+    Situation,
+    TimeLimit,
+)
 
 __all__ = [
     "Annotation",
@@ -142,6 +152,10 @@ class Guide:
     decision_body: str | None = None
     service_objects: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    """The eligibility rules in force on ``on``, each as its message, citation and dates (for staff)."""
+    in_force: bool = True
+    """Whether the item (or bundle) is in force on ``on`` by its own effective_from / effective_to."""
     channels: tuple[tuple[str, str], ...] = ()
     process: tuple[str, ...] = ()
     instructions: tuple[str, ...] = ()
@@ -198,7 +212,7 @@ def _item_guide(book: CompiledRulebook, m: Item, day: dt.date) -> Guide:
     jurisdiction = book.jurisdictions.get(m.jurisdiction)
     hours = jurisdiction.office_hours if jurisdiction else None
     rules = [r for r in m.eligibility if r.in_force(day)]
-    conditions = tuple(m.conditions_text) or tuple(r.message for r in rules)
+    conditions = tuple(m.conditions_text) or tuple(r.label or r.message for r in rules)
     refs: list[CitationRef] = [m.source, *m.citations]
     notes = _annotations(m.name, m.notes)
     for rule in rules:
@@ -223,6 +237,8 @@ def _item_guide(book: CompiledRulebook, m: Item, day: dt.date) -> Guide:
         decision_body=m.decision_body,
         service_objects=tuple(m.service_objects),
         conditions=conditions,
+        rules=tuple(_rule_line(book, r) for r in rules),
+        in_force=m.in_force(day),
         channels=_channels(m),
         process=tuple(m.process),
         instructions=tuple(m.instructions),
@@ -241,6 +257,13 @@ def _item_guide(book: CompiledRulebook, m: Item, day: dt.date) -> Guide:
         citations=_citations(book, refs),
         annotations=tuple(notes) + _citation_annotations(book, refs),
     )
+
+
+def _rule_line(book: CompiledRulebook, rule: EligibilityRule) -> str:
+    dates = ""
+    if rule.effective_from or rule.effective_to:
+        dates = f"（{rule.effective_from or '…'} 至 {rule.effective_to or '…'}）"
+    return f"{rule.label or rule.message}{dates}——{book.cite(rule.citation)}"
 
 
 def _channels(m: Item) -> tuple[tuple[str, str], ...]:
@@ -342,6 +365,7 @@ def _bundle_guide(book: CompiledRulebook, loaded: LoadedBundle, day: dt.date) ->
         id=b.id,
         name=b.name,
         on=day,
+        in_force=b.in_force(day),
         jurisdiction=book.vocabulary.divisions.name(b.jurisdiction),
         item_type=b.item_type,
         service_objects=tuple(b.service_objects),
