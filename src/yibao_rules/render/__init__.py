@@ -8,6 +8,7 @@ people and must never become markup); text and Markdown templates are not.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +41,15 @@ _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 _ENV.globals["STATUS_LABELS"] = STATUS_LABELS
+_OWN_NUMBER = re.compile(r"^\s*(?:[0-9]+|[一二三四五六七八九十]+)\s*[、.．]")
+
+
+def _self_numbered(values: Any) -> bool:
+    """Whether list items carry their own numbers (「1.」「二、」), so a template should not add any."""
+    return any(_OWN_NUMBER.match(v) for v in values if isinstance(v, str))
+
+
+_ENV.globals["self_numbered"] = _self_numbered
 
 
 def _template(kind: str, fmt: str) -> jinja2.Template:
