@@ -184,3 +184,12 @@ def test_on_picks_the_rules_in_force_shown_to_staff() -> None:
     assert "（2023-01-01 至 …）" in after
     public = render_guide(BOOK.guide("family_mutual_aid", on=dt.date(2024, 1, 1)), "text", public=True)
     assert "规则库" not in public and "在甘肃省参保的城镇职工、城乡居民" in public
+
+
+def test_an_item_outside_its_dates_is_marked(rules_copy: Path) -> None:
+    item = rules_copy / "items" / "employer_registration.yaml"
+    item.write_text(item.read_text(encoding="utf-8").replace("number: 1\n", "number: 1\neffective_to: 2020-12-31\n"))
+    book = load_rulebook(rules_copy)
+    assert not book.guide("单位参保登记", on=ON).in_force
+    assert book.guide("单位参保登记", on=dt.date(2020, 1, 1)).in_force
+    assert "注意：本事项在 2026-01-01 不在规则的施行期内" in render_guide(book.guide("单位参保登记", on=ON))
