@@ -256,14 +256,11 @@ def copy_duckdb(
         relation.create_view("population")
         decided = exp.select("*").from_(query.select.copy().subquery("q"))
         if on_bad_rows == "stop":
-            first = exp.select(exp.column("invalid_reason")).from_(query.select.copy().subquery("q"))
-            first = first.where(_not_null_reason()).limit(1)
-            if _run(con, first.sql("duckdb"), progress).fetchone() is not None:
-                # a bad value: the ordered batches name its row exactly (and raise there)
-                _, batches = run_duckdb(book, item, population, on, on_bad_rows="stop")
-                for _ in batches:
-                    pass
-            decided = decided.select(exp.Star(except_=[exp.column("invalid_reason")]), append=False)
+            # no separate pass: the first bad value aborts the write, and the ordered batches
+            # then name its row exactly (see below)
+            abort = exp.cast(exp.func("ERROR", exp.Literal.string(_BAD_VALUE)), exp.DataType.build("BOOLEAN"))
+            guard = exp.Case(ifs=[exp.If(this=_not_null_reason(), true=abort)], default=exp.true())
+            decided = decided.select(exp.Star(except_=[exp.column("invalid_reason")]), append=False).where(guard)
         if fmt == "csv":  # CSV has no lists: rule ids and facts joined with ';'
             replace = [
                 exp.alias_(exp.func("ARRAY_TO_STRING", exp.column(n), exp.Literal.string(";")), n) for n in LIST_COLUMNS
@@ -272,7 +269,16 @@ def copy_duckdb(
         tmp = out.with_name(out.name + ".partial")
         target = exp.Literal.string(str(tmp)).sql("duckdb")
         options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER"
-        _run(con, f"COPY ({decided.sql('duckdb')}) TO {target} ({options})", progress)
+        try:
+            _run(con, f"COPY ({decided.sql('duckdb')}) TO {target} ({options})", progress)
+        except duckdb.Error as exc:
+            tmp.unlink(missing_ok=True)
+            if _BAD_VALUE not in str(exc):
+                raise
+            _, batches = run_duckdb(book, item, population, on, on_bad_rows="stop")
+            for _ in batches:  # raises at the first bad value, naming its row
+                pass
+            raise BatchError(f"{population}: 有不可用的值 (a value is not allowed)") from None
         shutil.move(str(tmp), str(out))
         if summary is not None:
             summarise_file(con, out, summary)
@@ -281,6 +287,9 @@ def copy_duckdb(
         raise BatchError(f"批量判断失败 (the batch query failed: {exc})") from None
     finally:
         con.close()
+
+
+_BAD_VALUE = "yibao-rules: a value is not allowed"
 
 
 def _not_null_reason() -> exp.Expr:
