@@ -287,6 +287,7 @@ def test_a_bad_value_in_a_fact_the_item_does_not_use_is_refused_too() -> None:
         ({"family_member.relationship": [1.5]}, "has type float"),
         ({"family_member.relationshp": ["配偶"]}, "did you mean 'family_member.relationship'"),
         ({"status": ["x"]}, "clashes"),
+        ({"applicant": [{"insurance_type": "职工医保"}]}, "is a party"),  # nested JSON: flatten it
     ],
 )
 def test_unusable_columns_are_refused_with_a_clear_message(columns: dict[str, list[Any]], message: str) -> None:

@@ -577,6 +577,12 @@ def _build_query(
             raise BatchError(
                 f"列名 '{c.name}' 与输出列冲突 (column '{c.name}' clashes with the output's own columns; rename it)"
             )
+        if c.name in vocabulary.parties:
+            example = next((k for k in vocabulary.facts if k.startswith(c.name + ".")), "")
+            raise BatchError(
+                f"列 '{c.name}' 是当事方而不是事实 (column '{c.name}' is a party: give its facts as flat columns "
+                f"named like '{c.name}.…', e.g. {example})"
+            )
         if c.name not in vocabulary.facts and c.name.split(".", 1)[0] in vocabulary.parties and "." in c.name:
             raise BatchError(
                 f"未知的事实列 (unknown fact column) '{c.name}'{did_you_mean_fact(c.name, vocabulary.facts)}"
