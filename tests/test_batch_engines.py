@@ -175,6 +175,12 @@ def test_batch_command_on_spark_writes_part_files_and_the_same_counts(
     assert written.num_rows == len(rows)
     expected = decide_many(BOOK, FAMILY, path, on=on)
     assert summary["status"] == dict(zip(*_counts(expected.column("status").to_pylist()), strict=True))
+    as_csv = tmp_path / "decided.csv"
+    run_batch_command(BOOK, FAMILY, path, on, as_csv, "spark", "local[2]", "stop")
+    lines = [
+        line for part in sorted(as_csv.glob("part-*.csv")) for line in part.read_text(encoding="utf-8").splitlines()
+    ]
+    assert sum(1 for line in lines if not line.startswith("person_id")) == len(rows)
 
 
 def _counts(values: list[str]) -> tuple[list[str], list[int]]:

@@ -70,15 +70,18 @@ def run_batch_command(
     start = time.perf_counter()
     summary = Summary()
     if engine == "spark":
+        from pyspark.sql import functions as sql_functions  # the optional [spark] extra
+
         spark = spark_session(master)
         frame = run_spark(book, item, population, on, spark=spark, on_bad_rows=on_bad_rows)
         with console.status("Spark …"):
-            writer = frame.write.mode("overwrite")
-            (
-                writer.option("header", "true").csv(str(out))
-                if out.suffix.lower() == ".csv"
-                else writer.parquet(str(out))
-            )
+            if out.suffix.lower() == ".csv":  # CSV has no lists: joined with ';', as DuckDB writes them
+                joined = frame
+                for name in ("failed", "unknown", "missing_facts"):
+                    joined = joined.withColumn(name, sql_functions.concat_ws(";", sql_functions.col(name)))
+                joined.write.mode("overwrite").option("header", "true").csv(str(out))
+            else:
+                frame.write.mode("overwrite").parquet(str(out))
             for row in frame.groupBy("status").count().collect():
                 summary.status[row["status"]] += row["count"]
                 summary.rows += row["count"]
