@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "screen": 8,
     "notice": 8,
     "render": 9,
+    "serialise": 9,
     "rulebook": 10,
     "consistency": 11,
     "diff": 11,
