@@ -14,7 +14,7 @@ import jinja2
 from yibao_rules.errors import YibaoError
 from yibao_rules.results import Notice
 
-__all__ = ["FORMATS", "STATUS_LABELS", "render_notice"]
+__all__ = ["FORMATS", "STATUS_LABELS", "render_notice", "render_page"]
 
 Format = Literal["text", "markdown", "html"]
 FORMATS: dict[str, str] = {"text": "txt", "markdown": "md", "html": "html"}
@@ -56,3 +56,11 @@ def _notice_context(notice: Notice) -> dict[str, Any]:
             ((basis, deadline.due(basis)) for basis in ("legal", "promised", "stated") if deadline.due(basis)), None
         )
     return {"due": due, "failed": [r for r in notice.decision.reasons if r.outcome == "failed"]}
+
+
+def render_page(name: str, **context: Any) -> str:
+    """A page or fragment from ``templates/pages/`` (the web pages and the interim guide).
+
+    Callers pass data, not markup: ``.html`` pages are autoescaped like the 告知单.
+    """
+    return _ENV.get_template(f"pages/{name}").render(**context)
