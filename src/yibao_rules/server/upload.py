@@ -59,11 +59,10 @@ def check_upload(book: Rulebook, filename: str, data: bytes, path: str | None = 
 
 
 def _default_place(root: Path, filename: str) -> str:
-    """Where a lone file goes: over the file of the same name, else into ``items/``."""
+    """Where a lone file goes: over the file of the same name (an item's first), else into ``items/``."""
     name = PurePosixPath(filename.replace("\\", "/")).name or "upload.yaml"
-    for existing in sorted(root.rglob(name)):
-        return existing.relative_to(root).as_posix()
-    return f"items/{name}"
+    same = sorted(p.relative_to(root).as_posix() for p in root.rglob(name))
+    return next((p for p in same if p.startswith("items/")), same[0] if same else f"items/{name}")
 
 
 def _safe_relative(name: str) -> PurePosixPath:
