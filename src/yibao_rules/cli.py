@@ -765,6 +765,44 @@ def _parse_submitted(value: str) -> dt.datetime | dt.date:
         raise click.BadParameter(f"{value!r} is not YYYY-MM-DDTHH:MM", param_hint="--submitted") from None
 
 
+# -- the service -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@_RULES_OPTION
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--access-log", is_flag=True, help="Log every request (off: a reverse proxy usually logs them).")
+def serve(host: str, port: int, rules_dir: Path | None, workers: int, access_log: bool) -> None:
+    """Serve the rulebook over HTTP: /api/v1 (OpenAPI at /openapi.json, docs at /docs) and web pages at /."""
+    import os
+
+    import uvicorn
+
+    from yibao_rules.server import create_app
+
+    book = _load(rules_dir)  # a broken rules directory exits 1 before any worker starts
+    click.echo(f"yibao-rules {book.version}: http://{host}:{port}/ (API /api/v1, docs /docs)", err=True)
+    if workers == 1:
+        uvicorn.run(create_app(book), host=host, port=port, access_log=access_log, log_level="warning")
+        return
+    # Each worker process loads the rules itself, from the same directory.
+    if rules_dir is not None:
+        os.environ["YIBAO_RULES"] = str(rules_dir.resolve())
+    else:
+        os.environ.pop("YIBAO_RULES", None)
+    uvicorn.run(
+        "yibao_rules.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level="warning",
+    )
+
+
 _CELL = 6  # display columns per day of the month grid
 
 
