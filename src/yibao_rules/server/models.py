@@ -80,6 +80,17 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_SIBLING = {
+    "applicant": {"insured_province": "甘肃省", "insurance_type": "职工医保"},
+    "family_member": {"relationship": "兄弟姐妹", "insured_province": "甘肃省", "insurance_type": "城乡居民医保"},
+}
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    """A request model's examples for ``/docs`` (schemathesis sends them too)."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -88,12 +99,18 @@ class _Out(BaseModel):
 
 
 class DecideRequest(_In):
+    model_config = _examples({"item": "职工医保个人账户家庭共济办理", "facts": _SIBLING, "on": "2024-01-01"})
+
     item: str = _name()
     facts: dict[str, Any] = _facts()
     on: dt.date | None = _on()
 
 
 class ChecklistRequest(_In):
+    model_config = _examples(
+        {"item": "门诊费用报销", "situation": "意外伤害就医"}, {"item": "family_mutual_aid", "facts": _SIBLING}
+    )
+
     item: str = _name()
     facts: dict[str, Any] = _facts()
     situation: str | None = _situation()
@@ -101,11 +118,15 @@ class ChecklistRequest(_In):
 
 
 class ScreenRequest(_In):
+    model_config = _examples({"facts": _SIBLING, "on": "2024-01-01"})
+
     facts: dict[str, Any] = _facts()
     on: dt.date | None = _on()
 
 
 class BundleRequest(_In):
+    model_config = _examples({"bundle": "就医费用报销一件事", "facts": _SIBLING, "on": "2024-01-01"})
+
     bundle: str = Field(min_length=1, max_length=200, description="A bundle (一件事) by id or exact name.")
     facts: dict[str, Any] = _facts()
     on: dt.date | None = _on()
@@ -117,6 +138,15 @@ class PauseIn(_In):
 
 
 class DeadlineRequest(_In):
+    model_config = _examples(
+        {
+            "item": "门诊费用报销",
+            "submitted": "2026-09-28T10:00",
+            "situation": "意外伤害就医",
+            "pauses": [{"requested": "2026-10-09", "arrived": "2026-10-12"}],
+        }
+    )
+
     item: str = Field(min_length=1, max_length=200, description="An item or bundle by id or exact name.")
     submitted: str = Field(
         min_length=1,
@@ -129,6 +159,10 @@ class DeadlineRequest(_In):
 
 
 class NoticeRequest(_In):
+    model_config = _examples(
+        {"item": "门诊费用报销", "situation": "意外伤害就医", "submitted": "2026-09-28T10:00", "format": "json"}
+    )
+
     item: str = _name()
     facts: dict[str, Any] = _facts()
     situation: str | None = _situation()
@@ -140,6 +174,8 @@ class NoticeRequest(_In):
 
 
 class BatchRequest(_In):
+    model_config = _examples({"item": "family_mutual_aid", "rows": [_SIBLING, {}], "on": "2024-01-01"})
+
     item: str = _name()
     rows: list[dict[str, Any]] = Field(
         description=f"Each row the facts of one applicant, at most {MAX_BATCH_ROWS:,} rows (more: 413).",

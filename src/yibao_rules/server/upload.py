@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from yibao_rules import serialise
-from yibao_rules.errors import Problem, RulebookError, SourceLocation, YibaoError
+from yibao_rules.errors import Problem, RulebookError, SourceLocation, YibaoError, shown
 from yibao_rules.rulebook import Rulebook, load_rulebook
 
 __all__ = ["MAX_ENTRIES", "MAX_UNPACKED", "UploadRefused", "UploadTooLarge", "check_upload"]
@@ -49,8 +49,11 @@ def check_upload(book: Rulebook, filename: str, data: bytes, path: str | None = 
             root = work / "rules"
             shutil.copytree(book.root, root, ignore=shutil.ignore_patterns("__pycache__"))
             target = root / _safe_relative(path or _default_place(book.root, filename))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            except OSError as exc:  # a name too long, or a file where a folder should be
+                raise UploadRefused(f"无法放到 {path!r} (cannot place the file there: {exc.strerror})") from None
         try:
             checked = load_rulebook(root)
         except RulebookError as exc:
@@ -71,6 +74,8 @@ def _safe_relative(name: str) -> PurePosixPath:
     relative = PurePosixPath(text)
     if not text or relative.is_absolute() or ".." in relative.parts or ":" in text or "\x00" in text:
         raise UploadRefused(f"拒绝写到规则目录之外 (refused: {name!r} would be written outside the upload)")
+    if any(len(part.encode()) > 200 for part in relative.parts) or len(relative.parts) > 20:
+        raise UploadRefused(f"路径过长 (refused: the path {shown(name)} is too long or too deep)")
     return relative
 
 
@@ -90,11 +95,11 @@ def _unzip(data: bytes, into: Path) -> Path:
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise UploadRefused(f"拒绝符号链接 (refused: {info.filename!r} is a symbolic link)")
             target = into / relative
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(info) as src, target.open("wb") as dst:
                     while chunk := src.read(_CHUNK):
                         total += len(chunk)
