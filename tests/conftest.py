@@ -4,6 +4,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,26 @@ from yibao_rules import Rulebook
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "rules"
 SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def growth(run: Callable[[int], object], small: int, factor: int, repeat: int = 3) -> float:
+    """How many times longer ``run(small * factor)`` takes than ``run(small)`` (best of ``repeat``).
+
+    Complexity tests compare this with ``factor`` instead of timing one run against a wall-clock
+    limit: the ratio does not depend on how fast or busy the machine is.  Linear work gives about
+    ``factor``; quadratic ``factor ** 2``; exponential far more.
+    """
+
+    def best(n: int) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            run(n)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    base = best(small)
+    return best(small * factor) / base
 
 
 settings.register_profile("default", max_examples=200, deadline=None)

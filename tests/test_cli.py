@@ -190,7 +190,7 @@ def test_bundle_output_is_chinese_and_shows_each_claim_one_way() -> None:
     assert "None" not in out
     for english in ("time_working_days：", "visits：", "materials：", "steps："):
         assert english not in out
-    assert "  材料：声称 5→3，按规则库数据计算为 4" in out
+    assert "  材料：声称 5→3，按规则库数据计算为 3" in out
     assert "  跑动次数：声称 2→1，无法计算" in out
-    assert "警告：材料 (materials)：声称 5→3，按规则库数据计算为 4" in out
+    assert "警告：材料" not in out  # 有效身份证件 and 参保人员有效身份证件 are one document (materials.yaml)
     assert "办理时间（工作日）：声称 3→2" in out and "环节：声称 5→3" in out

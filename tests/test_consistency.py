@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 from yibao_rules import Rulebook, load_rulebook
@@ -19,9 +20,15 @@ def test_relative_sets_conflict_is_reported_with_citations(rulebook: Rulebook) -
     assert "甘医保函〔2023〕246号" in conflict[0].message and conflict[0].severity == "warning"
 
 
-def test_bundle_material_claim_is_checked_against_members(rulebook: Rulebook) -> None:
-    """就医费用报销一件事 claims 5 → 3 materials; its members' data name 4 distinct materials."""
-    (claim,) = [w for w in consistency_warnings(rulebook) if "(materials)" in w.message]
+def test_bundle_material_claim_is_checked_against_members(rulebook: Rulebook, tmp_path: Path) -> None:
+    """就医费用报销一件事 claims 5 → 3 materials: with the material catalogue its members name 3
+    distinct documents, so there is no warning; without the catalogue they name 4, and the
+    check says so, located at the bundle file."""
+    assert not [w for w in consistency_warnings(rulebook) if "(materials)" in w.message]
+    rules = tmp_path / "rules"
+    shutil.copytree(rulebook.root, rules)
+    (rules / "materials.yaml").unlink()
+    (claim,) = [w for w in consistency_warnings(load_rulebook(rules)) if "(materials)" in w.message]
     assert "材料 (materials)：声称 5→3，按规则库数据计算为 4 (claimed 5→3, computed 4)" in claim.message
     assert claim.location.path.endswith("medical_expense_one_thing.yaml")
 

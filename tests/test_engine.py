@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from yibao_rules import FactsError, UnknownItemError, load_rulebook
@@ -121,10 +121,8 @@ def test_an_item_without_rules_is_never_eligible(rules_copy: Any) -> None:
 def test_a_date_with_no_rule_in_force_is_undetermined(rules_copy: Any) -> None:
     item = rules_copy / "items" / "chronic_disease_cross_province_settlement.yaml"
     text = item.read_text(encoding="utf-8")
-    text = text.replace(
-        "    condition: applicant.cross_region_filed\n",
-        "    condition: applicant.cross_region_filed\n    effective_from: 2030-01-01\n",
-    )
+    assert "    effective_from: 2021-12-31\n" in text  # 实施日期 2021年12月31日 (一件事办事指南)
+    text = text.replace("    effective_from: 2021-12-31\n", "    effective_from: 2030-01-01\n")
     item.write_text(text, encoding="utf-8")
     book = load_rulebook(rules_copy)
     facts = {"applicant": {"cross_region_filed": True}}
@@ -150,6 +148,7 @@ def test_adding_facts_never_unsettles_a_decision(item: str, data: st.DataObject,
 @given(st.sampled_from(items_with_rules), dates, st.data())
 @settings(max_examples=300, deadline=None)
 def test_answering_every_missing_fact_settles_the_case(item: str, on: dt.date, data: st.DataObject) -> None:
+    assume(BOOK.item(item).rules_in_force(on))  # with no rule in force no answer settles it (undetermined)
     facts = data.draw(facts_for(BOOK, item))
     decision = BOOK.decide(item, facts, on=on)
     answers = {k: data.draw(fact_values(BOOK, k)) for k in decision.missing_facts}
@@ -203,11 +202,17 @@ def test_bundle_merges_and_compares_claims() -> None:
     report = BOOK.bundle_report("就医费用报销一件事", gansu_case("配偶"), on=AFTER)
     assert report.members[0].item == "职工医保个人账户家庭共济办理" and report.members[0].status == "eligible"
     names = [m.name for m in report.materials]
-    assert len(names) == len(set(names)) == 4
-    identity = next(m for m in report.materials if m.name == "参保人员有效身份证件")
-    assert identity.members == ("五种门诊慢特病费用跨省直接结算", "医疗费用报销直接结算")
-    assert report.metrics["materials"] == 4 and report.claims["materials"]["after"] == 3
-    assert "材料 (materials)：声称 5→3，按规则库数据计算为 4 (claimed 5→3, computed 4)" in report.warnings
+    assert len(names) == len(set(names)) == 3
+    # 受理条件 二 writes 有效身份证件, 三 and 四 参保人员有效身份证件: one document (rules/materials.yaml)
+    identity = next(m for m in report.materials if m.name == "有效身份证件")
+    assert identity.members == (
+        "基本医疗保险参保人员异地就医备案",
+        "五种门诊慢特病费用跨省直接结算",
+        "医疗费用报销直接结算",
+    )
+    assert report.metrics["materials"] == 3 == report.claims["materials"]["after"]
+    assert not [w for w in report.warnings if "(materials)" in w]
+    assert any("参保人员有效身份证件" in n and "同一材料" in n for n in report.notes)
     assert report.metrics["time_working_days"] == report.claims["time_working_days"]["after"] == 2
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 import gc
 import json
 import resource
+import shutil
 import tempfile
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,14 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from yibao_rules import FactsError, RulebookError, YibaoError, load_rulebook
+from yibao_rules import FactsError, Rulebook, RulebookError, YibaoError, load_rulebook
 from yibao_rules.calendar import CalendarRangeError, calendar_for, default_calendar, parse_moment
 from yibao_rules.cases import CaseError, CaseTracker, replay
 from yibao_rules.diff import diff_rulebooks
 from yibao_rules.json_source import JsonInputError, loads, read_json
 from yibao_rules.testing.strategies import MutatedRulebook, rulebooks
 
-from .conftest import RULES, run_cli
+from .conftest import RULES, growth, run_cli
 
 BOOK = load_rulebook()
 
@@ -33,7 +33,6 @@ BOOK = load_rulebook()
 def test_mutated_rule_files_load_or_fail_with_located_problems(mutated: MutatedRulebook) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = mutated.write(Path(tmp))
-        started = time.perf_counter()
         try:
             load_rulebook(root)
         except RulebookError as exc:
@@ -41,7 +40,6 @@ def test_mutated_rule_files_load_or_fail_with_located_problems(mutated: MutatedR
             for problem in exc.problems:
                 assert problem.location.line >= 1 and problem.location.col >= 1, mutated.description
                 assert Path(problem.location.path).is_relative_to(root) or problem.location.path == str(root)
-        assert time.perf_counter() - started < 2, mutated.description
 
 
 json_values = st.recursive(
@@ -118,15 +116,13 @@ def test_cli_hostile_arguments_exit_2_without_traceback(args: tuple[str, ...]) -
     assert "Traceback" not in result.stderr and result.stderr.strip()
 
 
-def test_alias_bomb_in_a_rule_file_is_refused_quickly(rules_copy: Path) -> None:
+def test_alias_bomb_in_a_rule_file_is_refused_unexpanded(rules_copy: Path) -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
     )
     (rules_copy / "items" / "bomb.yaml").write_text(bomb, encoding="utf-8")
-    started = time.perf_counter()
     with pytest.raises(RulebookError, match="aliases are not allowed"):
         load_rulebook(rules_copy)
-    assert time.perf_counter() - started < 2
 
 
 # -- issue 13: one regression test per numbered case --------------------------------------------------
@@ -199,17 +195,25 @@ def test_case_2_date_overflow_from_facts_or_today_is_a_yibao_error(rules_copy: P
 
 
 def test_case_3_shared_predicates_evaluate_in_linear_time(rules_copy: Path) -> None:
-    n = 40
-    preds = {f"q{i}": f"q{i + 1} and q{i + 1}" for i in range(n)}
-    preds[f"q{n}"] = 'applicant.insured_province == "甘肃省"'
-    _add_predicates(rules_copy, preds)
-    _set_condition(rules_copy, "q0")
-    book = load_rulebook(rules_copy)
-    started = time.perf_counter()
-    for province in ("甘肃省", "四川省"):
-        book.decide("family_mutual_aid", {"applicant": {"insured_province": province}})
-    book.decide("family_mutual_aid", {})
-    assert time.perf_counter() - started < 1
+    """q_i = q_{i+1} and q_{i+1}: evaluated naively, 40 levels are 2**40 calls; shared, 40."""
+
+    def book_of_depth(n: int) -> Rulebook:
+        root = shutil.copytree(rules_copy, rules_copy.parent / f"depth_{n}")
+        preds = {f"q{i}": f"q{i + 1} and q{i + 1}" for i in range(n)}
+        preds[f"q{n}"] = 'applicant.insured_province == "甘肃省"'
+        _add_predicates(root, preds)
+        _set_condition(root, "q0")
+        return load_rulebook(root)
+
+    books = {n: book_of_depth(n) for n in (10, 40)}
+
+    def decide(n: int) -> None:
+        for _ in range(200):
+            for province in ("甘肃省", "四川省"):
+                books[n].decide("family_mutual_aid", {"applicant": {"insured_province": province}})
+            books[n].decide("family_mutual_aid", {})
+
+    assert growth(decide, 10, 4) < 16  # 4× the depth: about 4× the work, never 2**30×
 
 
 def _situations(root: Path, block: str) -> None:
@@ -225,13 +229,17 @@ def _situation(name: str, parents: list[str]) -> str:
 
 
 def test_case_4_inheriting_every_earlier_situation_is_linear(rules_copy: Path) -> None:
-    names = [f"情形{i}" for i in range(200)]
-    _situations(rules_copy, "situations:\n" + "".join(_situation(n, names[:i]) for i, n in enumerate(names)))
-    started = time.perf_counter()
-    book = load_rulebook(rules_copy)
-    result = book.checklist("门诊费用报销", situation=names[-1])
-    assert [m.name for m in result.materials] == [f"材料{n}" for n in names]
-    assert time.perf_counter() - started < 10
+    """情形 i inherits every earlier one: the file itself grows as n², and so may the work, but
+    not exponentially as it once did (26 情形 took 5–10 s)."""
+
+    def load_and_list(n: int) -> None:
+        names = [f"情形{i}" for i in range(n)]
+        _situations(rules_copy, "situations:\n" + "".join(_situation(s, names[:i]) for i, s in enumerate(names)))
+        book = load_rulebook(rules_copy)
+        result = book.checklist("门诊费用报销", situation=names[-1])
+        assert [m.name for m in result.materials] == [f"材料{s}" for s in names]
+
+    assert growth(load_and_list, 50, 4, repeat=2) < 4 * 16  # input grows 16×; exponential would be ~2**150×
 
 
 def test_case_4_a_deep_inheritance_chain_works(rules_copy: Path) -> None:
@@ -270,15 +278,22 @@ def test_case_5_explicit_yaml_tags_are_located_problems(rules_copy: Path, value:
 
 
 def test_case_6_a_huge_broken_file_is_reported_in_linear_time_and_capped(rules_copy: Path) -> None:
+    """30,000 unknown keys once took 2.75 s and 300,000 took 25 s (a did-you-mean per problem).
+    Ten times the keys must cost about ten times the work, and the report stays capped."""
     item = rules_copy / "items" / "family_mutual_aid.yaml"
-    keys = "".join(f"unknown_key_{i}: 1\n" for i in range(30_000))
-    item.write_text(item.read_text(encoding="utf-8") + keys, encoding="utf-8")
-    started = time.perf_counter()
-    with pytest.raises(RulebookError) as caught:
-        load_rulebook(rules_copy)
-    assert time.perf_counter() - started < 2.5
-    assert len(caught.value.problems) <= 101
-    assert "29900 more problem(s)" in caught.value.problems[-1].message
+    original = item.read_text(encoding="utf-8")
+    caught: list[RulebookError] = []
+
+    def check(n: int) -> None:
+        item.write_text(original + "".join(f"unknown_key_{i}: 1\n" for i in range(n)), encoding="utf-8")
+        with pytest.raises(RulebookError) as info:
+            load_rulebook(rules_copy)
+        caught.append(info.value)
+
+    assert growth(check, 3_000, 10, repeat=2) < 30  # linear ≈ 10 (less with the fixed load cost); quadratic 100
+    problems = caught[-1].problems
+    assert len(problems) <= 101
+    assert "29900 more problem(s)" in problems[-1].message
 
 
 def test_case_14_loading_again_and_again_does_not_grow_memory() -> None:
@@ -512,15 +527,13 @@ def test_case_12_bad_event_fields_are_case_errors(tmp_path: Path, event: dict[st
         ),
     ],
 )
-def test_case_12_far_dates_in_a_log_are_quick(tmp_path: Path, events: list[dict[str, Any]], now: Any) -> None:
-    started = time.perf_counter()
+def test_case_12_far_dates_in_a_log_end_in_an_answer(tmp_path: Path, events: list[dict[str, Any]], now: Any) -> None:
     try:
         tracker = replay(BOOK, _log(tmp_path, *events), now=now)
     except YibaoError:
         pass
     else:
         assert "overdue" in [a.kind for a in tracker.cases["A"].alerts] or tracker.cases["A"].correction_since
-    assert time.perf_counter() - started < 5
 
 
 class _DayByDay(CaseTracker):

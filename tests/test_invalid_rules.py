@@ -107,3 +107,19 @@ def test_unexpected_file_in_rules_directory_is_reported(rules_copy: Path) -> Non
     with pytest.raises(RulebookError) as info:
         load_rulebook(rules_copy)
     assert "did you mean 'items'?" in str(info.value)
+
+
+def test_a_spelling_in_two_catalogue_entries_is_located(rules_copy: Path) -> None:
+    """materials.yaml: one spelling may name one document only."""
+    catalogue = rules_copy / "materials.yaml"
+    catalogue.write_text(
+        catalogue.read_text(encoding="utf-8") + "  身份证件:\n    aliases: [有效身份证件]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(rules_copy)
+    (problem,) = info.value.problems
+    assert Path(problem.location.path) == catalogue
+    last = catalogue.read_text(encoding="utf-8").splitlines()
+    assert problem.location.line == len(last)
+    assert "有效身份证件" in problem.message and "两次" in problem.message

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -8,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yibao_rules import RulebookError, load_rulebook
-from yibao_rules.yaml_source import read_yaml
+from yibao_rules.yaml_source import MAX_FILE_BYTES, read_yaml
 
 
 def read(tmp_path: Path, text: str | bytes):  # type: ignore[no-untyped-def]
@@ -31,13 +30,11 @@ def test_duplicate_keys_are_errors_not_overwrites(tmp_path: Path) -> None:
     assert [p.brief() for p in problems] == ["x.yaml:3:1: 重复的键 'name' (duplicate key; first defined at line 1)"]
 
 
-def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+def test_alias_bomb_is_refused_unexpanded(tmp_path: Path) -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
     )
-    started = time.perf_counter()
     doc, problems = read(tmp_path, bomb)
-    assert time.perf_counter() - started < 1
     assert doc is None and "aliases are not allowed" in problems[0].message
     assert problems[0].location.line == 2
 
@@ -67,9 +64,7 @@ def test_empty_and_multi_document_files(tmp_path: Path) -> None:
 @given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_arbitrary_bytes_give_located_problems_only(tmp_path: Path, data: bytes) -> None:
-    started = time.perf_counter()
     _doc, problems = read(tmp_path, data)
-    assert time.perf_counter() - started < 2
     for p in problems:
         assert p.location.path == "x.yaml" and p.location.line >= 1 and p.location.col >= 1
 
@@ -112,3 +107,16 @@ def test_keys_are_always_text(tmp_path: Path) -> None:
     doc, problems = read(tmp_path, "on: 2023-01-01\nno: x\n1: y\n")
     assert not problems and doc is not None
     assert doc.data == {"on": __import__("datetime").date(2023, 1, 1), "no": "x", "1": "y"}
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    """A hostile 50 MB rule file once took 40 s and 1.5 GB to report (#12 point 23): now it is
+    refused at 1:1 before it is read."""
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as out:
+        out.truncate(MAX_FILE_BYTES + 1)  # sparse: no need to write the bytes
+    doc, problems = read_yaml(big, "big.yaml")
+    assert doc is None
+    (problem,) = problems
+    assert (problem.location.line, problem.location.col) == (1, 1)
+    assert "文件过大" in problem.message and "file too large" in problem.message

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,14 +21,31 @@ from yibao_rules.vocabulary import Vocabulary
 from yibao_rules.yaml_source import YamlDocument, YamlPath
 
 __all__ = [
+    "DECIDING_NOTE_KINDS",
     "CompiledCondition",
     "CompiledItem",
     "CompiledRulebook",
     "LoadedBundle",
     "RulePlan",
     "citation_label",
+    "citation_start",
     "format_citation",
+    "policy_note",
+    "rule_start",
 ]
+
+_NOTE_KINDS = {
+    "gap": "来源缺口 gap",
+    "conflict": "来源冲突 conflict",
+    "interpretation": "本规则库的解释 interpretation",
+}
+DECIDING_NOTE_KINDS = frozenset(_NOTE_KINDS)
+"""The kinds of note a decision carries: the ones that qualify an answer (not ``fact``)."""
+
+
+def policy_note(kind: str, about: str, text: str) -> str:
+    """A note as a decision shows it: ``〔来源缺口 gap〕规则 relative_in_scope_111：…``."""
+    return f"〔{_NOTE_KINDS.get(kind, kind)}〕{about}：{text}"
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,9 @@ class RulePlan:
     end: dt.date | None
     passed: Any = field(repr=False)
     failed: Any = field(repr=False)
+    notes: tuple[str, ...] = field(default=(), repr=False)
+    """The gap, conflict and interpretation notes of the rule, the named sets and predicates its
+    condition uses, and its citation: returned with every decision this rule decides."""
 
     @property
     def evaluate(self) -> Evaluator:
@@ -69,6 +90,9 @@ class CompiledItem:
     lineages: tuple[tuple[int, ...], ...] = field(default=(), repr=False, compare=False)
     """Per 情形 (by index): the indexes of the 情形 it inherits, parents first, then its own;
     resolved once at load time."""
+    dated_from: tuple[dt.date, str] | None = field(default=None, repr=False, compare=False)
+    """The earliest day any of the item's rules is known to apply, and why (see
+    :func:`rule_start`); a decision before it lies outside the rulebook's dated range."""
     _boundaries: list[int] = field(default_factory=list, repr=False, compare=False)
     _versions: dict[int, tuple[RulePlan, ...]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -128,6 +152,12 @@ class CompiledRulebook:
     documents: Mapping[str, YamlDocument] = field(default_factory=dict, repr=False, compare=False)
     version: str = ""
     """``rulebook_version``: the package version plus a content hash of the rules directory."""
+    material_names: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The material catalogue (``materials.yaml``): each spelling → the one name of its document."""
+
+    def material_identity(self, name: str) -> str:
+        """The catalogue name of a material (its own name when it is not catalogued)."""
+        return self.material_names.get(name, name)
 
     def item(self, key: str) -> CompiledItem:
         """An item by its id or its exact Chinese name."""
@@ -153,6 +183,34 @@ def format_citation(c: Citation, clause: str | None = None) -> str:
     if clause:
         text += clause
     return text
+
+
+_DOCUMENT_YEAR = re.compile(r"〔(\d{4})〕")
+
+
+def citation_start(c: Citation) -> tuple[dt.date, str] | None:
+    """The earliest day a policy document can apply, and how that is known.
+
+    Its 实施日期 when a source gives one; else the day it was issued; else 1 January of the year
+    in its 文号 (a document numbered 〔2021〕 cannot apply before 2021).  ``None`` when nothing
+    dates it.
+    """
+    name = c.document_number or f"《{c.title}》"
+    if isinstance(c.effective_date, dt.date):
+        return c.effective_date, f"{name} 实施日期 {c.effective_date}"
+    if c.issued is not None:
+        return c.issued, f"{name} 印发于 {c.issued}"
+    found = _DOCUMENT_YEAR.search(c.document_number or "")
+    if found and 1 <= int(found.group(1)) <= 9999:
+        return dt.date(int(found.group(1)), 1, 1), f"{name} 为 {found.group(1)} 年文件"
+    return None
+
+
+def rule_start(rule: EligibilityRule, citation: Citation | None) -> tuple[dt.date, str] | None:
+    """The earliest day ``rule`` is known to apply: its ``effective_from``, else its citation's."""
+    if rule.effective_from is not None:
+        return rule.effective_from, f"规则 {rule.id} 自 {rule.effective_from} 起生效"
+    return citation_start(citation) if citation is not None else None
 
 
 def citation_label(c: Citation, ref: CitationRef) -> str:

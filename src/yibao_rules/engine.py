@@ -129,35 +129,58 @@ def build_decision(
     model = compiled.model
     reasons: list[Reason] = []
     open_steps: list[RulePlan] = []
-    failed = False
+    failed_steps: list[RulePlan] = []
     for step, value in zip(steps, values, strict=True):
         if value is True:
             reasons.append(step.passed)
         elif value is False:
             reasons.append(step.failed)
-            failed = True
+            failed_steps.append(step)
         else:
             missing = tuple(sorted(f for f in step.condition.facts if f not in flat))
             reasons.append(
                 Reason(step.rule.id, "unknown", step.rule.message, step.citation, step.rule.condition, missing)
             )
             open_steps.append(step)
+    version = book.version
+    outside = compiled.dated_from is not None and day < compiled.dated_from[0]
+    dated: tuple[str, ...] = (_outside_note(compiled, day),) if outside else ()
     if not steps:
-        return Decision(model.name, model.id, day, "undetermined", (), (), (), _NO_RULES, book.version)
-    notes: tuple[str, ...] = ()
-    if failed:
-        return Decision(model.name, model.id, day, "ineligible", tuple(reasons), (), (), notes, book.version)
+        return Decision(model.name, model.id, day, "undetermined", (), (), (), (*dated, *_NO_RULES), version, outside)
+    if failed_steps:
+        notes = (*dated, *_notes_of(failed_steps))
+        return Decision(model.name, model.id, day, "ineligible", tuple(reasons), (), (), notes, version, outside)
     if not open_steps:
-        return Decision(model.name, model.id, day, "eligible", tuple(reasons), (), (), notes, book.version)
+        notes = (*dated, *_notes_of(steps))
+        return Decision(model.name, model.id, day, "eligible", tuple(reasons), (), (), notes, version, outside)
     conditions = [step.condition for step in open_steps]
     settled = _enumerate(book, conditions, flat, day) if refine else None
     if settled is not None:
         status: Status = "eligible" if settled else "ineligible"
         note = "未知事实的所有可能取值都得出同一结论 (every value of the missing facts gives this answer)"
-        return Decision(model.name, model.id, day, status, tuple(reasons), (), (), (*notes, note), book.version)
+        notes = (*dated, note, *_notes_of(steps))
+        return Decision(model.name, model.id, day, status, tuple(reasons), (), (), notes, version, outside)
     missing = _order_questions(conditions, flat)
     questions = questions_for(book, missing)
-    return Decision(model.name, model.id, day, "undetermined", tuple(reasons), missing, questions, notes, book.version)
+    notes = (*dated, *_notes_of(open_steps))
+    return Decision(
+        model.name, model.id, day, "undetermined", tuple(reasons), missing, questions, notes, version, outside
+    )
+
+
+def _notes_of(steps: Sequence[RulePlan]) -> tuple[str, ...]:
+    """The policy notes of the rules that decided, each once, in rule order."""
+    if len(steps) == 1:
+        return steps[0].notes
+    return tuple(dict.fromkeys(note for step in steps for note in step.notes))
+
+
+def _outside_note(compiled: CompiledItem, day: dt.date) -> str:
+    start, why = compiled.dated_from or (day, "")
+    return (
+        f"决定日期 {day} 早于本事项规则已知的最早适用日期 {start}（{why}）：该日期超出规则库的日期范围，"
+        f"结论仅按现行规则推算 (the decision date lies outside the rulebook's dated range)"
+    )
 
 
 _NO_RULES = (
@@ -412,11 +435,16 @@ def merged_materials(
             continue
         notes += [f"{compiled.name}：{n}" for n in items.notes]
         for entry in items.materials:
-            seen = merged.get(entry.name)
+            identity = book.material_identity(entry.name)
+            if identity != entry.name:
+                note = f"材料「{entry.name}」与「{identity}」按材料目录视为同一材料 (same document per materials.yaml)"
+                if note not in notes:
+                    notes.append(note)
+            seen = merged.get(identity)
             members = (*seen.members, compiled.name) if seen else (compiled.name,)
             base = seen or entry
-            merged[entry.name] = ChecklistEntry(
-                base.name,
+            merged[identity] = ChecklistEntry(
+                identity,
                 base.required or entry.required,
                 base.form,
                 base.count,

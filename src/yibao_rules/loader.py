@@ -17,7 +17,8 @@ Layout of a rules directory::
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,12 +27,15 @@ from pydantic import BaseModel, ValidationError
 
 from yibao_rules import schema as S
 from yibao_rules.compiled import (
+    DECIDING_NOTE_KINDS,
     CompiledCondition,
     CompiledItem,
     CompiledRulebook,
     LoadedBundle,
     RulePlan,
     citation_label,
+    policy_note,
+    rule_start,
 )
 from yibao_rules.errors import ConditionError, Problem, RulebookError, SourceLocation, did_you_mean
 from yibao_rules.expr import Checked, Evaluator, Type, compile_expr, link_predicates, parse, predicate_reader, typecheck
@@ -47,7 +51,7 @@ __all__ = ["load_compiled"]
 
 M = TypeVar("M", bound=BaseModel)
 
-_TOP_FILES = {"facts.yaml", "citations.yaml"}
+_TOP_FILES = {"facts.yaml", "citations.yaml", "materials.yaml"}
 _DIRS = {"items", "bundles", "eligibility", "jurisdictions", "calendar", "reference"}
 
 
@@ -121,6 +125,7 @@ class _Loader:
         self.check_layout()
         vocabulary = self.load_vocabulary()
         citations = self.load_citations()
+        catalogue = self.load_materials()
         sets, predicates_raw = self.load_eligibility()
         jurisdictions = self.load_all("jurisdictions", S.Jurisdiction)
         items_raw = self.load_all("items", S.Item)
@@ -142,6 +147,12 @@ class _Loader:
         self.check_sets(sets, vocabulary, cite)
         predicates = self.compile_predicates(predicates_raw, scope, cite)
         compiler = _Compiler(scope, predicates, self.problems, self.linker or _Linker(scope.values))
+        notes = _PolicyNotes(
+            {name: s for name, (_, s) in sets.items()},
+            {name: p for name, (_, p, _) in predicates_raw.items()},
+            predicates,
+            citations or {},
+        )
 
         items: dict[str, CompiledItem] = {}
         names: dict[str, str] = {}
@@ -162,8 +173,9 @@ class _Loader:
             self.check_file_named_after_id(doc, "items", item.id)
             self.check_item(doc, item, cite, jurisdiction_codes)
             conditions = compiler.item_conditions(doc, item)
+            plan = _plan(item, conditions, citations or {}, notes)
             items[item.id] = CompiledItem(
-                item, doc.path, conditions, doc, _plan(item, conditions, citations or {}), _lineages(item)
+                item, doc.path, conditions, doc, plan, _lineages(item), _dated_from(item, citations or {})
             )
         for doc, item in items_raw:
             if item.implements is not None and item.implements not in items:
@@ -196,6 +208,7 @@ class _Loader:
             predicates=predicates,
             documents=self.documents,
             version=rulebook_version(self.root),
+            material_names=catalogue,
         )
 
     def load_all(self, sub: str, model: type[M]) -> list[tuple[YamlDocument, M]]:
@@ -256,6 +269,34 @@ class _Loader:
             return None
         self.cited.append(loaded)
         return dict(loaded[1].citations)
+
+    def load_materials(self) -> dict[str, str]:
+        """``materials.yaml`` (optional): every spelling of a catalogued material → its name."""
+        file = self.root / "materials.yaml"
+        if not file.is_file():
+            return {}
+        loaded = self.read(file, S.MaterialsFile)
+        if loaded is None:
+            return {}
+        doc, catalogue = loaded
+        self.cited.append(loaded)
+        identity: dict[str, str] = {}
+        for name, entry in catalogue.materials.items():
+            for k, alias in enumerate([name, *entry.aliases]):
+                other = identity.get(alias)
+                if other is not None:
+                    where = ("materials", name, "aliases", k - 1) if k else ("materials", name)
+                    self.problems.append(
+                        doc.problem(
+                            where,
+                            f"材料名称 '{alias}' 在材料目录中出现两次（另见 '{other}'） "
+                            f"(a spelling may belong to one catalogue entry only)",
+                            key=not k,
+                        )
+                    )
+                    continue
+                identity[alias] = name
+        return identity
 
     def load_eligibility(
         self,
@@ -469,8 +510,66 @@ class _Loader:
                 )
 
 
+class _PolicyNotes:
+    """The notes that qualify a rule's answer: its own, those of the named sets and predicates its
+    condition reaches (through predicates too), and its citation's; gap, conflict and
+    interpretation only, each once."""
+
+    def __init__(
+        self,
+        sets: Mapping[str, S.NamedSet],
+        predicate_models: Mapping[str, S.Predicate],
+        predicates: Mapping[str, CompiledCondition],
+        citations: Mapping[str, S.Citation],
+    ) -> None:
+        self.sets, self.predicate_models, self.predicates, self.citations = (
+            sets,
+            predicate_models,
+            predicates,
+            citations,
+        )
+
+    def for_rule(self, rule: S.EligibilityRule, cond: CompiledCondition) -> tuple[str, ...]:
+        found: list[str] = []
+
+        def add(about: str, notes: Sequence[S.Note]) -> None:
+            found.extend(policy_note(n.kind, about, n.text) for n in notes if n.kind in DECIDING_NOTE_KINDS)
+
+        add(f"规则 {rule.id}", rule.notes)
+        seen: set[str] = set()
+        sets: set[str] = set(cond.checked.sets)
+        todo = sorted(cond.checked.predicates)
+        while todo:  # every predicate reached, once each (iterative: chains may be long)
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            model, compiled = self.predicate_models.get(name), self.predicates.get(name)
+            if model is not None:
+                add(f"谓词 {name}", model.notes)
+            if compiled is not None:
+                sets |= compiled.checked.sets
+                todo.extend(sorted(compiled.checked.predicates - seen))
+        for name in sorted(sets):
+            if name in self.sets:
+                add(f"集合 {name}", self.sets[name].notes)
+        citation = self.citations.get(rule.citation.ref)
+        if citation is not None:
+            add(f"依据 {citation.document_number or '《' + citation.title + '》'}", citation.notes)
+        return tuple(dict.fromkeys(found))
+
+
+def _dated_from(item: S.Item, citations: Mapping[str, S.Citation]) -> tuple[dt.date, str] | None:
+    """The earliest day any of the item's rules is known to apply (see :func:`rule_start`)."""
+    starts = [s for rule in item.eligibility if (s := rule_start(rule, citations.get(rule.citation.ref)))]
+    return min(starts, default=None)
+
+
 def _plan(
-    item: S.Item, conditions: Mapping[YamlPath, CompiledCondition], citations: Mapping[str, S.Citation]
+    item: S.Item,
+    conditions: Mapping[YamlPath, CompiledCondition],
+    citations: Mapping[str, S.Citation],
+    notes: _PolicyNotes,
 ) -> tuple[RulePlan, ...]:
     """Everything about an item's rules that does not depend on the facts, prepared once."""
     plan = []
@@ -487,8 +586,9 @@ def _plan(
                 text,
                 rule.effective_from,
                 rule.effective_to,
-                Reason(rule.id, "passed", rule.message, text, rule.condition),
+                Reason(rule.id, "passed", rule.label or f"满足条件：{rule.condition}", text, rule.condition),
                 Reason(rule.id, "failed", rule.message, text, rule.condition),
+                notes.for_rule(rule, cond),
             )
         )
     return tuple(plan)

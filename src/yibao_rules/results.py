@@ -106,6 +106,9 @@ class Decision:
     notes: tuple[str, ...]
     rulebook_version: str
     """The package version plus a content hash of the rules that gave this answer."""
+    outside_dated_range: bool
+    """The date is before the earliest day any of the item's rules is known to apply: the
+    answer applies today's rules to a day the rulebook does not cover (a note says so)."""
 
     def __init__(
         self,
@@ -118,6 +121,7 @@ class Decision:
         next_questions: tuple[Question, ...],
         notes: tuple[str, ...] = (),
         rulebook_version: str = "",
+        outside_dated_range: bool = False,
     ) -> None:
         # A Decision is made once per call on the hot path; filling __dict__ directly costs a
         # fifth of the frozen dataclass's guarded __setattr__ per field, and it stays frozen.
@@ -131,6 +135,7 @@ class Decision:
             next_questions=next_questions,
             notes=notes,
             rulebook_version=rulebook_version,
+            outside_dated_range=outside_dated_range,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -143,6 +148,7 @@ class Decision:
             "missing_facts": list(self.missing_facts),
             "next_questions": [q.to_json() for q in self.next_questions],
             "notes": list(self.notes),
+            "outside_dated_range": self.outside_dated_range,
             "rulebook_version": self.rulebook_version,
         }
 

@@ -98,6 +98,24 @@ class CitationsFile(Model):
     citations: dict[Identifier, Citation]
 
 
+class CatalogueMaterial(Model):
+    """One document that the sources spell in more than one way (材料目录 entry).
+
+    Its key in ``materials.yaml`` is the name shown once the spellings are merged; ``aliases``
+    are the other spellings used in item files.  A bundle counts and lists it once.
+    """
+
+    aliases: list[str] = Field(min_length=1)
+    citation: CitationField | None = None
+    notes: list[Note] = []
+
+
+class MaterialsFile(Model):
+    """``rules/materials.yaml``: which differently spelled materials are the same document."""
+
+    materials: dict[str, CatalogueMaterial]
+
+
 # -- fact vocabulary ---------------------------------------------------------------------
 
 FactKind = Literal["bool", "int", "decimal", "date", "enum", "enum_set", "province", "admin_division", "text"]
@@ -207,6 +225,9 @@ class EligibilityRule(Dated):
     id: Identifier
     condition: str
     message: str
+    """Shown when the condition fails: what is wrong, in the applicant's terms."""
+    label: str | None = None
+    """Shown when the condition holds: what it requires, stated positively (default: the condition)."""
     citation: CitationField
     notes: list[Note] = []
 

@@ -11,8 +11,8 @@ marks), and the nodes are turned into plain Python data by hand so that:
   tags (``!!int``, ``!!python/object``…) and excessive nesting are reported as located
   problems, never obeyed;
 * a file reached through a link that leaves the rules folder is refused;
-* the problems of one file are capped (:data:`MAX_PROBLEMS`), so a huge broken file costs
-  linear time and a readable report.
+* a file over :data:`MAX_FILE_BYTES` is refused unread, and the problems of one file are
+  capped (:data:`MAX_PROBLEMS`), so a huge broken file costs bounded time and a readable report.
 
 Nothing is kept between documents: every value is built fresh for its own file.
 """
@@ -32,11 +32,23 @@ from yaml.resolver import Resolver
 
 from yibao_rules.errors import Problem, SourceLocation, shown
 
-__all__ = ["MAX_PROBLEMS", "YamlDocument", "YamlPath", "cap_problems", "more_problems", "outside", "read_yaml"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_PROBLEMS",
+    "YamlDocument",
+    "YamlPath",
+    "cap_problems",
+    "more_problems",
+    "outside",
+    "read_yaml",
+]
 
 YamlPath = tuple[str | int, ...]
 
 MAX_DEPTH = 64
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""A rule file larger than this is refused unread: the largest embedded file is under 20 KB, and
+composing a hostile 50 MB file would take a minute and gigabytes before any problem is found."""
 MAX_PROBLEMS = 100
 """At most this many problems are reported per file; the rest are counted in one more line."""
 _ALLOWED_SCALAR_TAGS = {
@@ -225,6 +237,15 @@ def read_yaml(file: Path, display_path: str, root: Path | None = None) -> tuple[
             )
         ]
     try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [
+                Problem(
+                    SourceLocation(display_path, 1, 1),
+                    f"文件过大，未读取 (file too large: {size / 1048576:.1f} MiB; "
+                    f"a rule file may be at most {MAX_FILE_BYTES // 1048576} MiB)",
+                )
+            ]
         raw = file.read_bytes()
     except OSError as exc:
         return None, [Problem(SourceLocation(display_path, 1, 1), f"cannot read file: {exc.strerror}")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -75,12 +74,10 @@ def test_print_then_parse_gives_the_same_tree(tree: Expr) -> None:
 @given(st.text(max_size=200))
 @settings(max_examples=1000, deadline=None)
 def test_arbitrary_text_raises_only_condition_errors(text: str) -> None:
-    started = time.perf_counter()
     try:
         parse(text)
     except ConditionError as exc:
         assert 0 <= exc.offset <= len(text)
-    assert time.perf_counter() - started < 2
 
 
 @given(

@@ -228,6 +228,9 @@ class DecisionOut(_Out):
     missing_facts: list[str]
     next_questions: list[QuestionOut]
     notes: list[str]
+    outside_dated_range: bool = Field(
+        description="Decided before the earliest day the item's rules are known to apply."
+    )
     rulebook_version: str
 
 
