@@ -73,7 +73,7 @@ def create_app(book: Rulebook | None = None) -> FastAPI:
 
 def _error(request: Request, status: int, kind: str, message: str, location: str | None) -> Response:
     version: str = request.app.state.book.version
-    if not request.url.path.startswith("/api/") and request.method == "GET":
+    if not request.url.path.startswith("/api/"):  # a page: answer with a page
         page = render_page("error.html", status=status, message=message, version=version)
         return HTMLResponse(page, status_code=status)
     body = {"error": {"type": kind, "message": message, "location": location}, "rulebook_version": version}
