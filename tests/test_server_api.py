@@ -211,6 +211,8 @@ def test_bad_facts_are_422_with_the_cli_message(client: TestClient) -> None:
     [
         ("/api/v1/decide", {"item": FMA, "on": "2024-1-1"}, 422, "body.on"),
         ("/api/v1/decide", {"item": FMA, "on": "2024-02-30"}, 422, "body.on"),
+        ("/api/v1/decide", {"item": FMA, "on": 0}, 422, "body.on"),  # not a timestamp: YYYY-MM-DD only
+        ("/api/v1/screen", {"on": "2024-01-01T00:00"}, 422, "body.on"),
         ("/api/v1/decide", {"item": FMA, "facts": []}, 422, "body.facts"),
         ("/api/v1/decide", {"item": FMA, "colour": "red"}, 422, "body.colour"),
         ("/api/v1/deadline", {"item": FMA, "submitted": "昨天"}, 422, "body.submitted"),

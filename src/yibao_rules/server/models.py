@@ -10,9 +10,11 @@ document and check the shape, they are not a second serialiser.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "MAX_BATCH_ROWS",
@@ -41,6 +43,22 @@ __all__ = [
 
 MAX_BATCH_ROWS = 10_000
 """Rows one ``POST /batch`` may carry; larger populations are the CLI's job."""
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` text is a day, as on the command line (not a number, not a timestamp)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return value  # pydantic checks the calendar (2024-02-30 is refused)
+    raise PydanticCustomError("date_iso", "not a date written YYYY-MM-DD")
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_day)]
+"""A request's date: ``YYYY-MM-DD`` text."""
 
 
 def _name() -> Any:
@@ -103,7 +121,7 @@ class DecideRequest(_In):
 
     item: str = _name()
     facts: dict[str, Any] = _facts()
-    on: dt.date | None = _on()
+    on: Day | None = _on()
 
 
 class ChecklistRequest(_In):
@@ -114,14 +132,14 @@ class ChecklistRequest(_In):
     item: str = _name()
     facts: dict[str, Any] = _facts()
     situation: str | None = _situation()
-    on: dt.date | None = _on()
+    on: Day | None = _on()
 
 
 class ScreenRequest(_In):
     model_config = _examples({"facts": _SIBLING, "on": "2024-01-01"})
 
     facts: dict[str, Any] = _facts()
-    on: dt.date | None = _on()
+    on: Day | None = _on()
 
 
 class BundleRequest(_In):
@@ -129,12 +147,12 @@ class BundleRequest(_In):
 
     bundle: str = Field(min_length=1, max_length=200, description="A bundle (一件事) by id or exact name.")
     facts: dict[str, Any] = _facts()
-    on: dt.date | None = _on()
+    on: Day | None = _on()
 
 
 class PauseIn(_In):
-    requested: dt.date = Field(description="The day a 补正 was requested (the clock stops after it).")
-    arrived: dt.date = Field(description="The day the corrected materials arrived (the clock runs again).")
+    requested: Day = Field(description="The day a 补正 was requested (the clock stops after it).")
+    arrived: Day = Field(description="The day the corrected materials arrived (the clock runs again).")
 
 
 class DeadlineRequest(_In):
@@ -167,7 +185,7 @@ class NoticeRequest(_In):
     facts: dict[str, Any] = _facts()
     situation: str | None = _situation()
     submitted: str | None = _submitted()
-    on: dt.date | None = _on()
+    on: Day | None = _on()
     format: Literal["html", "markdown", "text", "json"] | None = Field(
         default=None, description="The document's format; default: by the Accept header, else html."
     )
@@ -181,7 +199,7 @@ class BatchRequest(_In):
         description=f"Each row the facts of one applicant, at most {MAX_BATCH_ROWS:,} rows (more: 413).",
         json_schema_extra={"maxItems": MAX_BATCH_ROWS},
     )
-    on: dt.date | None = _on()
+    on: Day | None = _on()
 
 
 # -- responses --------------------------------------------------------------------------------
