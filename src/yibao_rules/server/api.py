@@ -62,7 +62,7 @@ Book = Annotated[Rulebook, Depends(get_book)]
 
 
 def json_response(data: Any, status_code: int = 200) -> Response:
-    """Serialised bytes as is: the models above document them, the serialiser writes them."""
+    """Serialised bytes as they are: :mod:`.models` documents the shapes, :mod:`yibao_rules.serialise` writes them."""
     return Response(serialise.to_bytes(data), status_code=status_code, media_type="application/json")
 
 
