@@ -20,6 +20,7 @@ from yibao_rules import FactsError, Rulebook, RulebookError, YibaoError, load_ru
 from yibao_rules.calendar import CalendarRangeError, calendar_for, default_calendar, parse_moment
 from yibao_rules.cases import CaseError, CaseTracker, replay
 from yibao_rules.diff import diff_rulebooks
+from yibao_rules.engines.durable import DurableEngine
 from yibao_rules.json_source import JsonInputError, loads, read_json
 from yibao_rules.testing.strategies import MutatedRulebook, rulebooks
 
@@ -168,6 +169,9 @@ def test_case_1_a_thousand_chained_predicates_load_and_decide(rules_copy: Path) 
     _set_condition(rules_copy, "q0")
     book = load_rulebook(rules_copy)
     assert book.decide("family_mutual_aid", {"applicant": {"insured_province": "四川省"}}).status == "ineligible"
+    # the durable-rules translation expands predicates inline: refused with a YibaoError, not a RecursionError
+    with pytest.raises(YibaoError, match="durable-rules"):
+        DurableEngine(book).decide("family_mutual_aid", {"applicant": {"insured_province": "四川省"}})
 
 
 def test_case_1_predicate_cycle_is_still_reported(rules_copy: Path) -> None:

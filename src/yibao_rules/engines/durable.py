@@ -86,12 +86,30 @@ def encode(value: Any) -> Any:
 Translated = Any
 
 
+MAX_TRANSLATION_DEPTH = 200
+"""Named predicates are expanded inline, so a long chain of them nests deeply; beyond this
+depth the condition is refused (the native engine, which shares each predicate, still decides)."""
+
+
 class _Translator:
     def __init__(self, book: Rulebook, m: Any) -> None:
         self.book = book
         self.m = m
+        self.depth = 0
 
     def __call__(self, node: Expr, positive: bool = True) -> Translated:
+        self.depth += 1
+        try:
+            if self.depth > MAX_TRANSLATION_DEPTH:
+                raise NotTranslatableError(
+                    f"条件嵌套过深，durable-rules 引擎无法翻译 (condition nests deeper than {MAX_TRANSLATION_DEPTH} "
+                    "levels once its predicates are expanded; use the native engine)"
+                )
+            return self._translate(node, positive)
+        finally:
+            self.depth -= 1
+
+    def _translate(self, node: Expr, positive: bool) -> Translated:
         match node:
             case Literal(value=bool() as b):
                 return b if positive else not b
