@@ -1,10 +1,12 @@
 """Load on the service, next to the framework's own ceiling. Run: python benchmarks/load.py
 
 Starts ``yibao-rules serve --workers 2`` and, beside it, a trivial FastAPI endpoint under the
-same uvicorn settings (2 workers), both on loopback only. Then, for each in turn, 50 concurrent
-keep-alive clients send ``POST /api/v1/decide`` for 家庭共济 (the README's 兄弟姐妹 case) for
-20 s, and it prints throughput, p50/p99 latency and the error count, and the ratio of the two
-throughputs. Bounded in time (``--seconds``, at most 60) and count (``--max-requests``).
+same uvicorn settings (2 workers), both on loopback only. Then 50 concurrent keep-alive clients
+send ``POST /api/v1/decide`` for 家庭共济 (the README's 兄弟姐妹 case) to each for 20 s, and it
+prints throughput, p50/p99 latency and the error count, and the ratio of the two throughputs.
+The two loads alternate in ten slices each (2 s of one, then 2 s of the other…), so both see the
+same other load on a shared machine, as in ``benchmarks/run.py``. Bounded in time (``--seconds``,
+at most 60 per server) and count (``--max-requests``).
 
 Targets (issue 16): >= 3,000 decisions/s, p99 < 50 ms, 0 errors. Exit status 1 if one is missed
 (the numbers are printed either way). The clients run in this one process (a small asyncio
@@ -30,6 +32,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 
 HOST = "127.0.0.1"  # loopback only
+SLICES = 10  # the two loads alternate in this many slices each
 FACTS = {
     "applicant": {"insured_province": "甘肃省", "insurance_type": "职工医保"},
     "family_member": {"relationship": "兄弟姐妹", "insured_province": "甘肃省", "insurance_type": "城乡居民医保"},
@@ -56,6 +59,14 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     error_kinds: dict[str, int] = field(default_factory=dict)
+
+    def add(self, part: Result) -> None:
+        """Another slice of the same load."""
+        self.seconds += part.seconds
+        self.latencies += part.latencies
+        self.errors += part.errors
+        for kind, count in part.error_kinds.items():
+            self.error_kinds[kind] = self.error_kinds.get(kind, 0) + count
 
     @property
     def throughput(self) -> float:
@@ -179,20 +190,18 @@ def main() -> int:
                 f"{os.cpu_count()} cores"
             )
             print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-            decide = asyncio.run(
-                load(
-                    "yibao-rules /api/v1/decide",
-                    ours_port,
-                    args.clients,
-                    seconds,
-                    args.max_requests,
-                    b'"status":"eligible"',
-                )
-            )
+            decide = Result("yibao-rules /api/v1/decide")
+            ceiling = Result("trivial FastAPI endpoint")
+            for _ in range(SLICES):  # alternately, so both see the same other load
+                for total, port, check in (
+                    (decide, ours_port, b'"status":"eligible"'),
+                    (ceiling, trivial_port, b"eligible"),
+                ):
+                    part = asyncio.run(
+                        load(total.name, port, args.clients, seconds / SLICES, args.max_requests // SLICES, check)
+                    )
+                    total.add(part)
             print(decide.line())
-            ceiling = asyncio.run(
-                load("trivial FastAPI endpoint", trivial_port, args.clients, seconds, args.max_requests, b"eligible")
-            )
             print(ceiling.line())
         finally:
             _stop(trivial)
