@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import stat
 import tempfile
 import zipfile
@@ -317,12 +316,8 @@ def _rules(edit: dict[str, bytes] | None = None) -> dict[str, bytes]:
     return {**{k: v for k, v in files.items() if "__pycache__" not in k}, **(edit or {})}
 
 
-def _leftovers() -> set[str]:
-    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("yibao-check-")}
-
-
-def test_check_a_good_zip_and_a_broken_one(client: TestClient) -> None:
-    before = _leftovers()
+def test_check_a_good_zip_and_a_broken_one(client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the upload is unpacked
     good = client.post("/api/v1/check", files={"file": ("rules.zip", _zip(_rules(), "rules/"))})
     assert good.status_code == 200
     assert good.json() | {"problems": []} == {
@@ -338,7 +333,7 @@ def test_check_a_good_zip_and_a_broken_one(client: TestClient) -> None:
     assert bad.status_code == 200 and data["ok"] is False
     assert {p["path"] for p in data["problems"]} == {"items/family_mutual_aid.yaml"}
     assert all(p["line"] >= 1 and p["col"] >= 1 for p in data["problems"])
-    assert _leftovers() == before
+    assert list(tmp_path.iterdir()) == []  # the temporary directory is gone
 
 
 def test_check_a_single_rule_file_in_place_of_its_namesake(client: TestClient) -> None:
