@@ -69,7 +69,7 @@ def test_check_reports_four_different_problems_at_once(rules_copy: Path) -> None
     assert "family_mutual_aid.yaml:" in joined and "(unknown fact) 'family_member.insured_provnce'" in joined
     assert "'职工医疗' (did you mean '职工医保'?)" in joined
     assert "medical_expense_one_thing.yaml:" in joined and "'family_mutual_ai'" in joined
-    assert "medical_expense_direct_settlement.yaml:3:" in joined and "YAML 语法错误" in joined
+    assert "medical_expense_direct_settlement.yaml:4:" in joined and "YAML 语法错误" in joined
 
 
 def test_check_shows_a_caret_under_the_misspelt_fact(rules_copy: Path) -> None:

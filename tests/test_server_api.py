@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from yibao_rules import load_rulebook
+from yibao_rules.render import render_guide
 from yibao_rules.resources import default_rules_path
 from yibao_rules.server import create_app
 from yibao_rules.server.upload import MAX_ENTRIES
@@ -175,6 +176,11 @@ def test_documents_by_format_or_accept(client: TestClient) -> None:
     assert guide.text.startswith(f"# {FMA}") and "兄弟姐妹" in guide.text
     page = client.get("/api/v1/guide/family_mutual_aid?format=html")
     assert page.headers["content-type"].startswith("text/html") and "受理条件" in page.text
+    assert page.text.startswith("<!DOCTYPE html>") and page.headers["x-rulebook-version"] == BOOK.version
+    rendered = render_guide(BOOK.guide(FMA, dt.date(2024, 1, 1)), "markdown")
+    assert client.get(f"/api/v1/guide/{FMA}", params={"format": "markdown", "on": "2024-01-01"}).text == rendered
+    bundle = client.get("/api/v1/guide/就医费用报销一件事", headers={"Accept": "text/markdown"})
+    assert bundle.status_code == 200 and "联办事项" in bundle.text
 
 
 # -- errors: the CLI's message, a location, never a 500 ----------------------------------------

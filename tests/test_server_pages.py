@@ -47,8 +47,10 @@ def test_the_index_lists_items_by_category_and_searches(client: TestClient) -> N
 
 def test_the_item_page_shows_the_guide_with_staff_notes_and_a_form_from_the_vocabulary(client: TestClient) -> None:
     page = client.get("/items/family_mutual_aid").text
-    assert "受理条件" in page and "申请材料" in page and "政策依据" in page
-    for note in BOOK.item(FMA).model.notes:
+    guide = page.split('<section class="guide" id="guide">', 1)[1].split("<footer>", 1)[0]
+    assert "<html" not in guide and "<h1>职工医保个人账户家庭共济办理</h1>" in guide  # the shared guide's section
+    assert "受理条件" in page and "政策依据" in page and 'id="staff-notes"' in page
+    for note in BOOK.item(FMA).model.notes:  # staff notes visible
         assert note.text in page
     relationship = re.search(r'<select id="family_member.relationship".*?</select>', page, flags=re.S)
     assert relationship is not None

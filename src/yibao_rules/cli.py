@@ -21,11 +21,14 @@ import wcwidth
 from yibao_rules import serialise
 from yibao_rules.compiled import CompiledItem, LoadedBundle
 from yibao_rules.errors import RulebookError, YibaoError, render_problems, summary
+from yibao_rules.fact_reference import TYPE_LABELS, fact_reference
 from yibao_rules.json_source import JsonInputError, loads, read_json
-from yibao_rules.render import render_notice
+from yibao_rules.render import render_guide, render_notice, write_site
 from yibao_rules.results import claim_text, metric_label
 from yibao_rules.rulebook import Rulebook, load_rulebook
+from yibao_rules.scaffold import calendar_template, item_skeleton, write_new
 from yibao_rules.schema import BASIS_LABELS, Bundle, Item, TimeLimit
+from yibao_rules.schema_export import json_schemas, write_schemas
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_PROBLEMS = 200  # problems printed before the rest are only counted
@@ -756,6 +759,121 @@ def notice_command(
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise click.BadParameter(f"cannot write {out}: {exc.strerror}", param_hint="--out") from None
+
+
+@cli.command(name="guide")
+@click.argument("item", required=False)
+@click.option(
+    "--all", "all_items", is_flag=True, help="Write every item, bundle and citation as a site (needs --out DIR)."
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default="text", show_default=True)
+@_ON_OPTION
+@click.option("--public", is_flag=True, help="Leave out the staff annotations (notes of kind gap or conflict).")
+@click.option("--out", "out", type=click.Path(path_type=Path), help="Write to this file (with --all: this directory).")
+@_RULES_OPTION
+def guide_command(
+    item: str | None, all_items: bool, fmt: str, on: str | None, public: bool, out: Path | None, rules_dir: Path | None
+) -> None:
+    """The 办事指南 of ITEM or a bundle, rendered from the rules in the source's layout."""
+    book = _load(rules_dir)
+    day = _parse_date(on, "--on") if on else None
+    if all_items:
+        if item is not None or out is None:
+            _fail("--all 需要 --out DIR 且不带事项 (--all takes --out DIR and no ITEM)")
+            return
+        written = write_site(book, out, "html" if fmt == "text" else fmt, public, day)
+        click.echo(f"{len(written)} files written to {out}")
+        return
+    if item is None:
+        _fail("请给出事项或一件事 (give an ITEM or a bundle), 或用 (or use) --all --out DIR")
+        return
+    text = render_guide(book.guide(item, day), fmt, public)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"无法写入 (cannot write) {out}: {exc.strerror or exc}")
+
+
+@cli.command(name="facts")
+@_RULES_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+def facts_command(rules_dir: Path | None, as_json: bool) -> None:
+    """The fact vocabulary: type, allowed values, question, source and the items using each fact."""
+    entries = fact_reference(_load(rules_dir))
+    if as_json:
+        _dump([e.to_json() for e in entries])
+        return
+    for e in entries:
+        click.echo(f"{e.key}  [{TYPE_LABELS[e.type]}]  {e.label}")
+        click.echo(f"    问：{e.question}")
+        if e.values:
+            click.echo(f"    取值：{'、'.join(e.values)}")
+        if e.source:
+            click.echo(f"    来源：{e.source}")
+        click.echo(f"    使用的事项：{'、'.join(e.items) if e.items else '（无）'}")
+
+
+@cli.group(name="new")
+def new_group() -> None:
+    """Start a new rule file: an item skeleton or a holiday-notice template."""
+
+
+def _rules_root(rules_dir: Path | None) -> Path:
+    """Where a new file goes: --rules (or $YIBAO_RULES), else ./rules — never the embedded rulebook."""
+    return rules_dir if rules_dir is not None else Path("rules")
+
+
+@new_group.command(name="item")
+@click.argument("item_id")
+@click.option("--name", "name", required=True, help="The item's Chinese name, as the source writes it.")
+@click.option("--source", "source", help="Citation id of the source guide (default: the first in citations.yaml).")
+@click.option("--jurisdiction", default="620000", show_default=True, help="6-digit admin code.")
+@_RULES_OPTION
+def new_item(item_id: str, name: str, source: str | None, jurisdiction: str, rules_dir: Path | None) -> None:
+    """Write items/ITEM_ID.yaml: every field present, empty, commented in Chinese; passes `check`."""
+    root = _rules_root(rules_dir)
+    book = _load(root)
+    if source is None:
+        source = next(iter(book.citations))
+    elif source not in book.citations:
+        _fail(f"未知的来源 (unknown citation) '{source}'")
+    if item_id in book.items or any(i.name == name for i in book.items.values()):
+        _fail(f"事项已存在 (an item '{item_id}' or named '{name}' exists)")
+    path = write_new(root / "items" / f"{item_id}.yaml", item_skeleton(item_id, name, source, jurisdiction))
+    click.echo(str(path))
+
+
+@new_group.command(name="calendar")
+@click.argument("year", type=int)
+@_RULES_OPTION
+def new_calendar(year: int, rules_dir: Path | None) -> None:
+    """Write calendar/YEAR.yaml, the template of a holiday notice; `check` passes once dates are filled in."""
+    path = write_new(_rules_root(rules_dir) / "calendar" / f"{year}.yaml", calendar_template(year))
+    click.echo(str(path))
+
+
+@cli.command(name="schema")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Write one file per kind here.")
+@_RULES_OPTION
+def schema_command(out: Path | None, rules_dir: Path | None) -> None:
+    """JSON Schemas (draft 2020-12) of the rule files, for an editor's YAML language server.
+
+    Enum values come from the rulebook's fact vocabulary (a named set lists its fact's values).
+    """
+    enums = enum_facts(_load(rules_dir))
+    if out is None:
+        _dump(json_schemas(enums))
+        return
+    for path in write_schemas(out, enums):
+        click.echo(str(path))
+
+
+def enum_facts(book: Rulebook) -> dict[str, tuple[str, ...]]:
+    """The enum and enum_set facts of the vocabulary, for the schemas."""
+    return {key: fact.values for key, fact in book.vocabulary.facts.items() if fact.kind in ("enum", "enum_set")}
 
 
 def _parse_submitted(value: str) -> dt.datetime | dt.date:

@@ -52,7 +52,8 @@ __all__ = ["load_compiled"]
 M = TypeVar("M", bound=BaseModel)
 
 _TOP_FILES = {"facts.yaml", "citations.yaml", "materials.yaml"}
-_DIRS = {"items", "bundles", "eligibility", "jurisdictions", "calendar", "reference"}
+# schemas: the JSON Schemas an editor validates the rule files with (yibao-rules schema)
+_DIRS = {"items", "bundles", "eligibility", "jurisdictions", "calendar", "reference", "schemas"}
 
 
 def load_compiled(path: str | Path | None = None) -> CompiledRulebook:

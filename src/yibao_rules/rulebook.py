@@ -19,6 +19,8 @@ from yibao_rules import notice as _notice
 from yibao_rules import screen as _screen
 from yibao_rules.compiled import CompiledRulebook
 from yibao_rules.loader import load_compiled
+from yibao_rules.render.guide import Guide
+from yibao_rules.render.guide import guide as _guide
 from yibao_rules.results import BundleReport, Checklist, DeadlineReport, Decision, Notice, Screening
 
 __all__ = ["Rulebook", "load_rulebook"]
@@ -86,6 +88,19 @@ class Rulebook(CompiledRulebook):
         True
         """
         return _notice.notice(self, item, facts, situation, submitted, on)
+
+    def guide(self, name: str, on: dt.date | None = None) -> Guide:
+        """The 办事指南 of an item or bundle as of ``on`` (default today); lay it out with
+        :func:`yibao_rules.render.render_guide`.
+
+        >>> from yibao_rules import load_rulebook
+        >>> g = load_rulebook().guide("门诊费用报销", on=dt.date(2026, 1, 1))
+        >>> [s.name for s in g.situations]
+        ['普通门诊', '意外伤害就医', '急诊']
+        >>> "处方底方" in g.materials
+        True
+        """
+        return _guide(self, name, on)
 
     def deadline(self, item: str, submitted: dt.datetime | dt.date, **options: Any) -> DeadlineReport:
         """Receipt day and due dates of ``item`` for a submission (see :mod:`yibao_rules.deadlines`)."""

@@ -79,6 +79,9 @@ class Note(Model):
     kind: Literal["gap", "conflict", "interpretation", "fact"]
     text: str
     citations: list[CitationField] = []
+    exempts: list[str] = []
+    """Source lines (verbatim) that this note explains are not content the guide reproduces;
+    the round-trip test of the rendered 办事指南 lists them as exemptions."""
 
 
 class Citation(Model):
@@ -259,7 +262,12 @@ class Situation(Model):
     name: str
     when: str | None = None
     inherits: list[str] = []
+    inherits_text: str | None = None
+    """The source's words for the inherited materials (「上述普通门诊办理资料」), shown by the guide."""
     materials: list[Material] = []
+    source_text: list[str] = []
+    """Lines of the source for this 情形, verbatim, where the materials' structure cannot carry
+    its wording (one line naming several materials, a lead-in such as 「需提供」)."""
     notes: list[Note] = []
 
 
@@ -351,6 +359,8 @@ class Item(Dated):
 
     id: Identifier
     name: str
+    name_note: str | None = None
+    """The source's parenthesis after the item name (「实现……可参照执行」)."""
     number: int | None = None
     category: str | None = None
     jurisdiction: AdminCode
@@ -361,6 +371,8 @@ class Item(Dated):
     conditions_text: list[str] = []
     channels: list[Channel] = []
     process: list[str] = []
+    instructions: list[str] = []
+    """办理说明: the source's explanation of the steps, verbatim, one paragraph a line."""
     eligibility: list[EligibilityRule] = []
     situations: list[Situation] = []
     time_limits: list[TimeLimit] = []
@@ -386,6 +398,10 @@ class BundleMember(Model):
     item: Identifier
     item_type: str | None = None
     accepting_unit: str | None = None
+    info: dict[str, str] = {}
+    """Further columns of the source's 联办事项 table (label → value, verbatim)."""
+    policy_content: str | None = None
+    """政策内容 of the member's 法定依据 in the bundle's guide, verbatim."""
 
 
 class Claim(Model):
@@ -395,6 +411,10 @@ class Claim(Model):
     before: int
     after: int
     text: str
+    label: str | None = None
+    """The source's heading of the claim (减时间, 减跑动, …)."""
+    source_text: str | None = None
+    """The source's whole paragraph of the claim, verbatim."""
     citation: CitationField
 
 
@@ -419,6 +439,8 @@ class Bundle(Dated):
     visits: Visits | None = None
     review_type: str | None = None
     levels: str | None = None
+    info: dict[str, str] = {}
+    """Further 基本信息 rows of the source (label → value, verbatim): 事项类型, 权力来源, …"""
     conditions_text: list[str] = []
     members: list[BundleMember]
     time_limits: list[TimeLimit] = []

@@ -20,12 +20,22 @@ from pydantic import BaseModel, ValidationError
 from yibao_rules import serialise
 from yibao_rules.calendar import calendar_for
 from yibao_rules.errors import YibaoError
-from yibao_rules.render import render_notice, render_page
+from yibao_rules.render import render_guide, render_guide_section, render_notice
 from yibao_rules.rulebook import Rulebook
 from yibao_rules.server import interim, models
 from yibao_rules.server.upload import check_upload
 
-__all__ = ["CHINA", "BadRequest", "TooLarge", "json_response", "parse_submitted", "router", "today"]
+__all__ = [
+    "CHINA",
+    "BadRequest",
+    "GuideFormat",
+    "TooLarge",
+    "guide_text",
+    "json_response",
+    "parse_submitted",
+    "router",
+    "today",
+]
 
 M = TypeVar("M", bound=BaseModel)
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -224,12 +234,25 @@ def notice(
     return _document(render_notice(result, fmt), fmt)
 
 
+GuideFormat = Literal["html", "markdown", "section"]
+
+
+def guide_text(book: Rulebook, id_or_name: str, fmt: GuideFormat, on: dt.date) -> str:
+    """The 办事指南 of an item or bundle from the shared guide renderer, with the staff annotations.
+
+    ``html`` is a page (``GET /api/v1/guide``), ``markdown`` a document, ``section`` the HTML
+    without its page, placed in ``/items/{id}``. The API and the pages call this and nothing else.
+    """
+    guide = book.guide(id_or_name, on)
+    return render_guide_section(guide) if fmt == "section" else render_guide(guide, fmt)
+
+
 @router.get(
     "/guide/{id_or_name}",
     response_class=Response,
     responses={
         200: {
-            "description": "The item's 办事指南.",
+            "description": "The item's or bundle's 办事指南.",
             "content": {"text/html": {"schema": {"type": "string"}}, "text/markdown": {"schema": {"type": "string"}}},
         }
     },
@@ -239,15 +262,12 @@ def guide(
     book: Book,
     id_or_name: Annotated[str, Path(max_length=200)],
     format: Annotated[Literal["html", "markdown"] | None, Query()] = None,
+    on: Annotated[dt.date | None, Query(description="The rules in force on this day (default today).")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
-    """The 办事指南 of one item as HTML or Markdown (by ``format``, else ``Accept``)."""
-    fmt = _wanted(format, accept, ("html", "markdown"))
-    item = book.item(id_or_name)
-    text = interim.guide_text(book, item, "markdown" if fmt == "markdown" else "html")
-    if fmt == "html":
-        text = render_page("document.html", title=f"办事指南：{item.name}", body=text, version=book.version)
-    return _document(text, fmt)
+    """The 办事指南 of one item or bundle as HTML or Markdown (by ``format``, else ``Accept``)."""
+    fmt: GuideFormat = "markdown" if _wanted(format, accept, ("html", "markdown")) == "markdown" else "html"
+    return _document(guide_text(book, id_or_name, fmt, on or today()), fmt)
 
 
 # -- batch, calendar, checking, health --------------------------------------------------------

@@ -1,7 +1,7 @@
 """The web pages for policy staff, served from ``/``: server-rendered, in Chinese, no JavaScript.
 
 - ``/``: items by category, searchable by name, guide number, id or any part of them;
-- ``/items/{id}``: the 办事指南 (:func:`.interim.guide_text`) with staff notes, and a what-if
+- ``/items/{id}``: the 办事指南 (:func:`.api.guide_text`) with staff notes, and a what-if
   form generated from the vocabulary (enum and yes/no facts as selects with 「不确定」), which
   shows the decision, its reasons and citations, and the next question;
 - ``/items/{id}/notice``: the 一次性告知单 print view (:func:`yibao_rules.render.render_notice`);
@@ -29,8 +29,7 @@ from yibao_rules.compiled import CompiledItem
 from yibao_rules.errors import YibaoError
 from yibao_rules.render import STATUS_LABELS, render_notice, render_page
 from yibao_rules.schema import BASIS_LABELS
-from yibao_rules.server import interim
-from yibao_rules.server.api import Book, parse_month, parse_submitted, today
+from yibao_rules.server.api import Book, guide_text, parse_month, parse_submitted, today
 from yibao_rules.server.upload import check_upload
 from yibao_rules.vocabulary import Fact
 
@@ -137,10 +136,11 @@ def item_page(request: Request, book: Book, item_id: str) -> HTMLResponse:
     facts = item_facts(book, item)
     decision, error = None, None
     on_text = query.get("on") or today().isoformat()
+    day = today()
     if "decide" in query:
         try:
-            on = _date(on_text)
-            decision = book.decide(item.id, _facts_from(query, facts), on)
+            day = _date(on_text)
+            decision = book.decide(item.id, _facts_from(query, facts), day)
         except YibaoError as exc:
             error = str(exc)
     notice_query = urlencode([(k, v) for k, v in query.multi_items() if k != "decide"])
@@ -149,7 +149,7 @@ def item_page(request: Request, book: Book, item_id: str) -> HTMLResponse:
         book,
         status=422 if error else 200,
         item=item.model,
-        guide=Markup(interim.guide_text(book, item, "html")),  # made by the same autoescaping renderer
+        guide=Markup(guide_text(book, item.id, "section", day)),  # made by the same autoescaping renderer
         fields=[_field(book, f, query) for f in facts],
         on=on_text,
         decision=decision,
