@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "screen": 8,
     "notice": 8,
     "render": 9,
+    "serialise": 9,
     "fact_reference": 9,
     "rulebook": 10,
     "consistency": 11,

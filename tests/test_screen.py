@@ -66,7 +66,7 @@ def test_cli_screen_json_contract() -> None:
     out = run_cli("screen", "--facts", "-", "--on", "2024-01-01", "--json", stdin=json.dumps(SIBLING))
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"on", "eligible", "undetermined", "ineligible", "next_question", "settles"}
+    assert set(data) == {"on", "eligible", "undetermined", "ineligible", "next_question", "settles", "rulebook_version"}
     assert {"item": FMA, "item_id": "family_mutual_aid", "kind": "item"} in data["eligible"]
     assert all({"item", "item_id", "next_question"} <= set(e) for e in data["undetermined"])
     assert all({"item", "item_id", "failed"} <= set(e) for e in data["ineligible"])

@@ -10,7 +10,6 @@ documented in the README.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 import click
 import wcwidth
 
+from yibao_rules import serialise
 from yibao_rules.compiled import CompiledItem, LoadedBundle
 from yibao_rules.errors import RulebookError, YibaoError, render_problems, summary
 from yibao_rules.fact_reference import TYPE_LABELS, fact_reference
@@ -44,7 +44,7 @@ _RULES_OPTION = click.option(
 
 
 def _dump(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    click.echo(serialise.dumps(data))
 
 
 def _load(rules_dir: Path | None) -> Rulebook:
@@ -93,7 +93,7 @@ def check(rules_dir: Path | None, brief: bool, as_json: bool, consistency: bool,
         book = load_rulebook(rules_dir)
     except RulebookError as exc:
         if as_json:
-            _dump({"ok": False, "problems": [_problem_json(p) for p in exc.problems]})
+            _dump(serialise.check_json(exc.problems))
         else:
             for line in render_problems(exc.problems, brief=brief, limit=max_problems or None):
                 click.echo(line)
@@ -105,30 +105,12 @@ def check(rules_dir: Path | None, brief: bool, as_json: bool, consistency: bool,
 
         warnings = consistency_warnings(book)
     if as_json:
-        _dump(
-            {
-                "ok": True,
-                "problems": [_problem_json(w) for w in warnings],
-                "items": len(book.items),
-                "bundles": len(book.bundles),
-            }
-        )
+        _dump(serialise.check_json(warnings, book))
         return
     for warning in warnings:
         click.echo(warning.brief() if brief else warning.render())
     tail = f", {len(warnings)} consistency warning(s)" if consistency else ""
     click.echo(f"OK: {len(book.items)} items, {len(book.bundles)} bundles in {book.root}{tail}")
-
-
-def _problem_json(problem: Any) -> dict[str, Any]:
-    loc = problem.location
-    return {
-        "path": loc.path,
-        "line": loc.line,
-        "col": loc.col,
-        "message": problem.message,
-        "severity": problem.severity,
-    }
 
 
 @cli.command()
@@ -139,49 +121,20 @@ def items(rules_dir: Path | None, bundles: bool, as_json: bool) -> None:
     """List the service items (or bundles) of the rulebook."""
     book = _load(rules_dir)
     if bundles:
-        rows = [_bundle_summary(book, b) for b in book.bundles.values()]
+        rows = [serialise.bundle_summary(book, b) for b in book.bundles.values()]
         if as_json:
             _dump(rows)
             return
         for row in rows:
             click.echo(f"{row['id']:<40} {row['name']}（{row['kind']}，{len(row['members'])} 个联办事项）")
         return
-    listing = [_item_summary(book, i) for i in sorted(book.items.values(), key=_item_order)]
+    listing = [serialise.item_summary(book, i) for i in sorted(book.items.values(), key=serialise.item_order)]
     if as_json:
         _dump(listing)
         return
     for row in listing:
         number = f"{row['number']:>2}. " if row["number"] else "    "
         click.echo(f"{number}{row['name']}  [{row['id']}]  {row['jurisdiction']['name']}")
-
-
-def _item_order(item: CompiledItem) -> tuple[str, int, str]:
-    return (item.model.jurisdiction, item.model.number or 0, item.id)
-
-
-def _item_summary(book: Rulebook, item: CompiledItem) -> dict[str, Any]:
-    m = item.model
-    return {
-        "id": m.id,
-        "name": m.name,
-        "number": m.number,
-        "category": m.category,
-        "jurisdiction": {"code": m.jurisdiction, "name": book.vocabulary.divisions.name(m.jurisdiction)},
-        "item_type": m.item_type,
-        "implements": m.implements,
-        "source": book.citation_text(m.source.ref),
-    }
-
-
-def _bundle_summary(book: Rulebook, bundle: LoadedBundle) -> dict[str, Any]:
-    m = bundle.model
-    return {
-        "id": m.id,
-        "name": m.name,
-        "kind": m.kind,
-        "jurisdiction": {"code": m.jurisdiction, "name": book.vocabulary.divisions.name(m.jurisdiction)},
-        "members": [{"id": mem.item, "name": book.items[mem.item].name} for mem in m.members],
-    }
 
 
 @cli.command()
@@ -201,8 +154,7 @@ def show(item: str, rules_dir: Path | None, as_json: bool) -> None:
             _fail(str(item_error))
             return
     if as_json:
-        entry_type = "item" if isinstance(found, CompiledItem) else "bundle"
-        _dump({"type": entry_type, **found.model.model_dump(mode="json")})
+        _dump(serialise.entry_json(found))
         return
     click.echo(_render_item(book, found.model) if isinstance(found.model, Item) else _render_bundle(book, found.model))
 
@@ -308,7 +260,7 @@ def evaluate(
     else:
         decision = book.decide(item, facts, day)
     if as_json:
-        _dump(decision.to_json())
+        _dump(serialise.decision_json(decision))
         return
     click.echo(_render_decision(decision))
 
@@ -341,7 +293,7 @@ def checklist_command(
     book = _load(rules_dir)
     result = book.checklist(item, _read_facts(facts_file), situation, _parse_date(on, "--on") if on else None)
     if as_json:
-        _dump(result.to_json())
+        _dump(serialise.checklist_json(result, book.version))
         return
     click.echo(_render_checklist(result))
 
@@ -371,7 +323,7 @@ def bundle_command(name: str, facts_file: str | None, on: str | None, rules_dir:
     book = _load(rules_dir)
     report = book.bundle_report(name, _read_facts(facts_file), _parse_date(on, "--on") if on else None)
     if as_json:
-        _dump(report.to_json())
+        _dump(serialise.bundle_json(report, book.version))
         return
     out = [f"{report.bundle}"]
     out += [f"  {d.item}：{_STATUS[d.status]}" for d in report.members]
@@ -600,7 +552,7 @@ def deadline(
     yibao-rules deadline --start 2026-09-28 --working-days 5
     yibao-rules deadline 慢性病规定病种申报一件事 --submitted 2026-04-30T17:30
     """
-    from yibao_rules.calendar import calendar_for, describe
+    from yibao_rules.calendar import calendar_for
     from yibao_rules.deadlines import add_days, item_deadlines
 
     book = _load(rules_dir)
@@ -615,25 +567,24 @@ def deadline(
         kind, n = ("working_days", working_days) if working_days is not None else ("natural_days", natural_days)
         assert n is not None
         due = add_days(cal, begin, kind, n, paused)
-        skipped = describe(cal.non_working_days(begin, due))
-        make_up = describe(cal.make_up_days_between(begin, due))
-        result: dict[str, Any] = {
-            "start": begin.isoformat(),
-            kind: n,
-            "due": due.isoformat(),
-            "provisional": cal.is_provisional(due),
-            "skipped": skipped,
-            "make_up_working_days": make_up,
-        }
+        result = serialise.count_json(
+            begin,
+            kind,
+            n,
+            due,
+            cal.is_provisional(due),
+            cal.non_working_days(begin, due),
+            cal.make_up_days_between(begin, due),
+        )
         if as_json:
             _dump(result)
         else:
             unit = "个工作日" if kind == "working_days" else "个自然日"
             flag = "（推定：超出已公布的节假日安排）" if result["provisional"] else ""
             click.echo(f"{begin} 起 {n}{unit} → {due}{flag}")
-            for entry in skipped:
+            for entry in result["skipped"]:
                 click.echo(f"  跳过 {entry['date']}：{entry['reason']}")
-            for entry in make_up:
+            for entry in result["make_up_working_days"]:
                 click.echo(f"  计入 {entry['date']}：{entry['reason']}")
             if paused:
                 plain = add_days(cal, begin, kind, n)
@@ -644,7 +595,7 @@ def deadline(
         raise click.UsageError("ITEM needs --submitted YYYY-MM-DDTHH:MM")
     when = _parse_submitted(submitted)
     report = item_deadlines(book, item, when, situation=situation, pauses=paused, calendar=cal)
-    data = report.to_json()
+    data = serialise.deadline_json(report, book.version)
     if as_json:
         _dump(data)
         return
@@ -719,18 +670,7 @@ def calendar(month: str, rules_dir: Path | None, as_json: bool) -> None:
         days.append(cal.day_info(day))
         day += dt.timedelta(days=1)
     if as_json:
-        _dump(
-            [
-                {
-                    "date": d.date.isoformat(),
-                    "working": d.working,
-                    "kind": d.kind,
-                    "name": d.name,
-                    "provisional": d.provisional,
-                }
-                for d in days
-            ]
-        )
+        _dump(serialise.calendar_json(days))
         return
     marks = {"工作日": "", "周末": ".", "法定节假日": "休", "调休休息": "休", "调休上班": "班"}
     click.echo(f"{first:%Y年%m月}" + ("（推定）" if days[0].provisional else ""))
@@ -762,7 +702,7 @@ def screen_command(facts_file: str | None, on: str | None, rules_dir: Path | Non
     book = _load(rules_dir)
     result = book.screen(_read_facts(facts_file), _parse_date(on, "--on") if on else None)
     if as_json:
-        _dump(result.to_json())
+        _dump(serialise.screening_json(result, book.version))
         return
     click.echo(
         f"一次告知（{result.on}）：可办理 {len(result.eligible)} 项，尚需确认 {len(result.undetermined)} 项，"
@@ -811,7 +751,7 @@ def notice_command(
     book = _load(rules_dir)
     when = _parse_submitted(submitted) if submitted else None
     result = book.notice(item, _read_facts(facts_file), situation, when, _parse_date(on, "--on") if on else None)
-    text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n" if as_json else render_notice(result, fmt)
+    text = serialise.dumps(serialise.notice_json(result)) + "\n" if as_json else render_notice(result, fmt)
     if out is None:
         click.echo(text, nl=False)
         return
@@ -941,6 +881,44 @@ def _parse_submitted(value: str) -> dt.datetime | dt.date:
         return dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not YYYY-MM-DDTHH:MM", param_hint="--submitted") from None
+
+
+# -- the service -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@_RULES_OPTION
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--access-log", is_flag=True, help="Log every request (off: a reverse proxy usually logs them).")
+def serve(host: str, port: int, rules_dir: Path | None, workers: int, access_log: bool) -> None:
+    """Serve the rulebook over HTTP: /api/v1 (OpenAPI at /openapi.json, docs at /docs) and web pages at /."""
+    import os
+
+    import uvicorn
+
+    from yibao_rules.server import create_app
+
+    book = _load(rules_dir)  # a broken rules directory exits 1 before any worker starts
+    click.echo(f"yibao-rules {book.version}: http://{host}:{port}/ (API /api/v1, docs /docs)", err=True)
+    if workers == 1:
+        uvicorn.run(create_app(book), host=host, port=port, access_log=access_log, log_level="warning")
+        return
+    # Each worker process loads the rules itself, from the same directory.
+    if rules_dir is not None:
+        os.environ["YIBAO_RULES"] = str(rules_dir.resolve())
+    else:
+        os.environ.pop("YIBAO_RULES", None)
+    uvicorn.run(
+        "yibao_rules.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level="warning",
+    )
 
 
 _CELL = 6  # display columns per day of the month grid

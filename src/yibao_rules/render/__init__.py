@@ -20,7 +20,16 @@ from yibao_rules.errors import YibaoError
 from yibao_rules.render.guide import Annotation, Guide, GuideCitation, guide
 from yibao_rules.results import Notice
 
-__all__ = ["FORMATS", "STATUS_LABELS", "SiteError", "render_guide", "render_notice", "write_site"]
+__all__ = [
+    "FORMATS",
+    "STATUS_LABELS",
+    "SiteError",
+    "render_guide",
+    "render_guide_section",
+    "render_notice",
+    "render_page",
+    "write_site",
+]
 
 Format = Literal["text", "markdown", "html"]
 FORMATS: dict[str, str] = {"text": "txt", "markdown": "md", "html": "html"}
@@ -143,3 +152,31 @@ def _notice_context(notice: Notice) -> dict[str, Any]:
             ((basis, deadline.due(basis)) for basis in ("legal", "promised", "stated") if deadline.due(basis)), None
         )
     return {"due": due, "failed": [r for r in notice.decision.reasons if r.outcome == "failed"]}
+
+
+def render_guide_section(guide: Guide, public: bool = False) -> str:
+    """The HTML 办事指南 without its page: only the ``body`` block of ``guide.html``, to place in a web page.
+
+    The same template as :func:`render_guide` (one renderer); a block rendered on its own does
+    not run the template's top-level ``import``, so the macros it names ``x`` are passed in.
+    """
+    template = _template("guide", "html")
+    annotations = () if public else guide.annotations
+    context = template.new_context(
+        {
+            "g": guide,
+            "annotations": annotations,
+            "citation_href": None,
+            "public": public,
+            "x": _ENV.get_template("_macros.html").module,
+        }
+    )
+    return "".join(template.blocks["body"](context))
+
+
+def render_page(name: str, **context: Any) -> str:
+    """A web page from ``templates/pages/`` (the service's pages, :mod:`yibao_rules.server.pages`).
+
+    Callers pass data, not markup: ``.html`` pages are autoescaped like the 告知单.
+    """
+    return _ENV.get_template(f"pages/{name}").render(**context)
