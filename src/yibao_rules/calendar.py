@@ -59,6 +59,7 @@ __all__ = [
     "default_calendar",
     "load_calendar",
     "parse_moment",
+    "parse_submission",
 ]
 
 _DATE = dt.date
@@ -122,6 +123,22 @@ def parse_moment(text: str) -> dt.datetime:
             f"{shown(text)} 不是时间 (not a time written YYYY-MM-DDTHH:MM, in Beijing time or with a UTC offset)"
         ) from None
     return beijing_time(moment)
+
+
+def parse_submission(text: str) -> dt.datetime | dt.date:
+    """``--submitted`` and the API's ``submitted``: a time (:func:`parse_moment`: Beijing time, a UTC
+    offset converted) or, written without a time, a day (received that day, office hours aside).
+
+    Raises :class:`MomentError` on anything else.
+    """
+    if isinstance(text, str) and "T" not in text and " " not in text:
+        try:
+            if len(text) > 40:
+                raise ValueError
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise MomentError(f"{shown(text)} 不是日期或时间 (not YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    return parse_moment(text)
 
 
 def _check_date(day: object, what: str = "date") -> dt.date:

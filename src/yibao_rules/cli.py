@@ -19,6 +19,7 @@ import click
 import wcwidth
 
 from yibao_rules import serialise
+from yibao_rules.calendar import MomentError, calendar_for, parse_submission
 from yibao_rules.compiled import CompiledItem, LoadedBundle
 from yibao_rules.errors import RulebookError, YibaoError, render_problems, summary
 from yibao_rules.fact_reference import TYPE_LABELS, fact_reference
@@ -552,7 +553,6 @@ def deadline(
     yibao-rules deadline --start 2026-09-28 --working-days 5
     yibao-rules deadline 慢性病规定病种申报一件事 --submitted 2026-04-30T17:30
     """
-    from yibao_rules.calendar import calendar_for
     from yibao_rules.deadlines import add_days, item_deadlines
 
     book = _load(rules_dir)
@@ -656,8 +656,6 @@ def _pause_lines(
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 def calendar(month: str, rules_dir: Path | None, as_json: bool) -> None:
     """Print a month (YYYY-MM) with working days, holidays and 调休 days marked."""
-    from yibao_rules.calendar import calendar_for
-
     try:
         first = dt.date.fromisoformat(f"{month}-01")
     except ValueError:
@@ -878,9 +876,9 @@ def enum_facts(book: Rulebook) -> dict[str, tuple[str, ...]]:
 
 def _parse_submitted(value: str) -> dt.datetime | dt.date:
     try:
-        return dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not YYYY-MM-DDTHH:MM", param_hint="--submitted") from None
+        return parse_submission(value)
+    except MomentError as exc:
+        raise click.BadParameter(str(exc), param_hint="--submitted") from None
 
 
 # -- the service -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from yibao_rules import serialise
-from yibao_rules.calendar import calendar_for
+from yibao_rules.calendar import MomentError, calendar_for, parse_submission
 from yibao_rules.errors import YibaoError
 from yibao_rules.render import render_guide, render_guide_section, render_notice
 from yibao_rules.rulebook import Rulebook
@@ -79,9 +79,9 @@ def json_response(data: Any, status_code: int = 200) -> Response:
 def parse_submitted(value: str, location: str = "body.submitted") -> dt.datetime | dt.date:
     """``YYYY-MM-DDTHH:MM`` (a moment) or ``YYYY-MM-DD`` (a day), read as the CLI reads ``--submitted``."""
     try:
-        return dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"{value!r} is not YYYY-MM-DDTHH:MM", location) from None
+        return parse_submission(value)
+    except MomentError as exc:
+        raise BadRequest(str(exc), location) from None
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
