@@ -155,12 +155,33 @@ def test_on_defaults_to_today_in_shanghai(client: TestClient) -> None:
 
 
 def test_batch_rows_are_the_decide_answers(client: TestClient) -> None:
-    rows = [SIBLING, {}, {"family_member": {"relationship": "其他"}}]
+    """POST /batch goes through the batch path; each row agrees with POST /decide for the same facts
+    (职工医保个人账户家庭共济办理: 兄弟姐妹 in scope under 246号 on 2024-01-01; 其他 is not)."""
+    rows = [SIBLING, {}, {"family_member": {"relationship": "其他"}}, {"family_member.relationship": "配偶"}]
     answer = client.post("/api/v1/batch", json={"item": FMA, "rows": rows, "on": "2024-01-01"}).json()
     singles = [client.post("/api/v1/decide", json={"item": FMA, "facts": r, "on": "2024-01-01"}).json() for r in rows]
-    assert answer["rows"] == singles
-    assert answer["counts"] == {"eligible": 1, "ineligible": 1, "undetermined": 1}
-    assert answer["count"] == 3 and answer["rulebook_version"] == BOOK.version
+    for row, single in zip(answer["rows"], singles, strict=True):
+        assert row["status"] == single["status"]
+        assert row["failed"] == [r["rule"] for r in single["reasons"] if r["outcome"] == "failed"]
+        assert row["unknown"] == [r["rule"] for r in single["reasons"] if r["outcome"] == "unknown"]
+        assert row["missing_facts"] == single["missing_facts"] and row["invalid_reason"] is None
+    assert answer["counts"] == {"eligible": 1, "ineligible": 1, "undetermined": 2, "invalid": 0}
+    assert answer["count"] == 4 and answer["rulebook_version"] == BOOK.version
+
+
+def test_a_bad_row_is_invalid_and_the_others_are_decided(client: TestClient) -> None:
+    rows = [SIBLING, {"family_member": {"relationship": "兄弟姐姝"}}]
+    answer = client.post("/api/v1/batch", json={"item": FMA, "rows": rows, "on": "2024-01-01"}).json()
+    assert [r["status"] for r in answer["rows"]] == ["eligible", "invalid"]
+    assert "兄弟姐姝" in answer["rows"][1]["invalid_reason"]
+    mixed = client.post(
+        "/api/v1/batch",
+        json={"item": FMA, "rows": [{"applicant.cross_region_filed": True}, {"applicant.cross_region_filed": "是"}]},
+    )
+    assert mixed.status_code == 422 and mixed.json()["error"]["type"] == "FactsError"
+    twice = {"applicant": {"insured_province": "甘肃省"}, "applicant.insured_province": "北京市"}
+    error = client.post("/api/v1/batch", json={"item": FMA, "rows": [{}, twice]}).json()["error"]
+    assert error["location"] == "body.rows.1" and error["type"] == "FactsError"
 
 
 def test_documents_by_format_or_accept(client: TestClient) -> None:
@@ -207,8 +228,6 @@ def test_bad_facts_are_422_with_the_cli_message(client: TestClient) -> None:
     error = response.json()["error"]
     assert error["message"] == _cli_error("evaluate", FMA, "--facts", "-", stdin=json.dumps(facts))
     assert "did you mean '兄弟姐妹'" in error["message"] and error["location"] == "body.facts"
-    row = client.post("/api/v1/batch", json={"item": FMA, "rows": [{}, facts]}).json()["error"]
-    assert row["location"] == "body.rows.1" and row["type"] == "FactsError"
 
 
 @pytest.mark.parametrize(

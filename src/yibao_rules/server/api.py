@@ -22,7 +22,7 @@ from yibao_rules.calendar import MomentError, calendar_for, parse_submission
 from yibao_rules.errors import YibaoError
 from yibao_rules.render import render_guide, render_guide_section, render_notice
 from yibao_rules.rulebook import Rulebook
-from yibao_rules.server import interim, models
+from yibao_rules.server import models, rows
 from yibao_rules.server.upload import check_upload
 
 __all__ = [
@@ -275,15 +275,15 @@ def guide(
 
 @router.post("/batch", response_model=models.BatchOut, tags=["decisions"])
 def batch(body: models.BatchRequest, book: Book) -> Response:
-    """One item for up to 10,000 applicants; each row as ``POST /decide`` answers it."""
+    """One item for up to 10,000 applicants, through the batch path (``yibao-rules batch``)."""
     if len(body.rows) > models.MAX_BATCH_ROWS:
         raise TooLarge(
             f"{len(body.rows)} rows; at most {models.MAX_BATCH_ROWS:,} per request (use the CLI for more)", "body.rows"
         )
     on = body.on or today()
-    rows = interim.decide_rows(book, body.item, body.rows, on)
-    counts = {"eligible": 0, "ineligible": 0, "undetermined": 0}
-    for row in rows:
+    answered = rows.decide_rows(book, body.item, body.rows, on)
+    counts = {"eligible": 0, "ineligible": 0, "undetermined": 0, "invalid": 0}
+    for row in answered:
         counts[row["status"]] += 1
     found = book.item(body.item)
     return json_response(
@@ -291,9 +291,9 @@ def batch(body: models.BatchRequest, book: Book) -> Response:
             "item": found.name,
             "item_id": found.id,
             "on": on.isoformat(),
-            "count": len(rows),
+            "count": len(answered),
             "counts": counts,
-            "rows": rows,
+            "rows": answered,
             "rulebook_version": book.version,
         }
     )

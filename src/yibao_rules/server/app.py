@@ -21,7 +21,7 @@ from yibao_rules.render import render_page
 from yibao_rules.rulebook import Rulebook, load_rulebook
 from yibao_rules.serialise import to_bytes
 from yibao_rules.server import api, pages
-from yibao_rules.server.interim import RowError
+from yibao_rules.server.rows import RowError
 from yibao_rules.server.upload import UploadRefused, UploadTooLarge
 
 __all__ = ["BODY_LIMITS", "MAX_BODY", "create_app"]

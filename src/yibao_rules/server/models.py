@@ -500,13 +500,21 @@ class CheckOut(_Out):
     rulebook_version: str = Field(description="The rulebook serving this API, not the one checked.")
 
 
+class BatchRowOut(_Out):
+    status: Literal["eligible", "ineligible", "undetermined", "invalid"]
+    failed: list[str] = Field(description="Ids of the rules that fail.")
+    unknown: list[str] = Field(description="Ids of the rules left unknown.")
+    missing_facts: list[str] = Field(description="The facts still needed, in the order decide asks for them.")
+    invalid_reason: str | None = Field(description="Why an invalid row's values cannot be used; null otherwise.")
+
+
 class BatchOut(_Out):
     item: str
     item_id: str
     on: dt.date
     count: int
-    counts: dict[str, int] = Field(description="How many rows came out eligible, ineligible, undetermined.")
-    rows: list[DecisionOut]
+    counts: dict[str, int] = Field(description="How many rows came out eligible, ineligible, undetermined, invalid.")
+    rows: list[BatchRowOut]
     rulebook_version: str
 
 
