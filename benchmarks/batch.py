@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow.parquet as pq
 
 from yibao_rules import load_rulebook
@@ -106,6 +107,15 @@ def run_polars(population: Path, out: Path) -> float | None:
     )
     start = time.perf_counter()
     pl.scan_parquet(population).with_columns(status.alias("status")).sink_parquet(out)
+    return time.perf_counter() - start
+
+
+def run_copy(population: Path, out: Path) -> float:
+    """Seconds DuckDB takes to copy the same rows Parquet → Parquet without deciding anything:
+    the floor under any end-to-end batch that writes the input's columns back out."""
+    con = duckdb.connect()
+    start = time.perf_counter()
+    con.execute(f"COPY (SELECT * FROM read_parquet('{population}')) TO '{out}' (FORMAT parquet)")
     return time.perf_counter() - start
 
 
@@ -204,6 +214,7 @@ def main() -> int:
         native_rate = run_native(population, min(args.native_rows, args.rows))
         openfisca_rate = run_openfisca(population, min(args.openfisca_rows, args.rows))
         polars_seconds = run_polars(population, work / "polars.parquet")
+        copy_seconds = run_copy(population, work / "copy.parquet")
     cores = os.cpu_count()
     print(f"\n{ITEM} on {ON}, {cores} cores (shared machine: figures vary from run to run)")
     detail = f"({seconds:.2f} s, peak RSS {rss / GIB:.2f} GiB)"
@@ -215,6 +226,10 @@ def main() -> int:
         print(
             f"  hand-written Polars expression      {args.rows / polars_seconds / 1e6:8.2f} M decisions/s (status only)"
         )
+    print(
+        f"  DuckDB copy, no decision (I/O floor) {args.rows / copy_seconds / 1e6:8.2f} M rows/s"
+        f"  ({copy_seconds:.2f} s: no end-to-end batch writing these columns can beat it)"
+    )
     print(f"\n  batch / scalar decide      {batch_rate / native_rate:8.1f}x   (target >= 100x)")
     if openfisca_rate is not None:
         print(f"  batch / OpenFisca          {batch_rate / openfisca_rate:8.1f}x   (target >= 10x)")
