@@ -7,7 +7,6 @@ Policy facts come from 《甘肃省医疗保障经办政务服务办事指南（
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,6 @@ from .conftest import run_cli
 
 BOOK = load_rulebook()
 ON = dt.date(2026, 1, 1)
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
 
 
 def test_the_guide_of_an_item_lays_out_its_sections_in_the_sources_order() -> None:
@@ -141,17 +138,6 @@ def test_cli_guide_formats_and_errors(tmp_path: Path) -> None:
 
 
 # -- the HTML in a real browser (Debian's chromium; never downloaded) -------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (`apt-get install chromium`)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def test_the_html_guide_of_a_three_situation_item_shows_every_material_in_chromium(

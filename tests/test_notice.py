@@ -7,7 +7,6 @@ Policy facts come from 《甘肃省医疗保障经办政务服务办事指南（
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,6 @@ from .conftest import run_cli
 
 BOOK = load_rulebook()
 SUBMITTED = dt.datetime(2026, 9, 28, 10, 0)
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Flags for a sandboxed machine with no network (see the developers' environment notes).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def outpatient_accident() -> Any:
@@ -95,17 +83,6 @@ def test_cli_notice_writes_each_format_and_refuses_bad_input(tmp_path: Path) -> 
 
 
 # -- the HTML in a real browser (Debian's chromium, installed by .ci/run; never downloaded) ----------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (`apt-get install chromium`; .ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def test_the_html_notice_renders_in_chromium_with_every_material_and_the_due_date(browser: Any, tmp_path: Path) -> None:

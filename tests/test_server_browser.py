@@ -7,7 +7,6 @@ the case is eligible (符合受理条件), opens the 一次性告知单 and keep
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -21,17 +20,6 @@ import uvicorn
 from yibao_rules import load_rulebook
 from yibao_rules.server import create_app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Flags for a sandboxed machine with no network (as the 告知单's browser test uses).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FMA = "职工医保个人账户家庭共济办理"
 
 
@@ -54,17 +42,6 @@ def server() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     running.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (`apt-get install chromium`; .ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def test_a_person_finds_the_item_answers_the_what_if_form_and_prints_the_notice(
