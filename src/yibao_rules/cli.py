@@ -750,13 +750,7 @@ def notice_command(
     when = _parse_submitted(submitted) if submitted else None
     result = book.notice(item, _read_facts(facts_file), situation, when, _parse_date(on, "--on") if on else None)
     text = serialise.dumps(serialise.notice_json(result)) + "\n" if as_json else render_notice(result, fmt)
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.BadParameter(f"cannot write {out}: {exc.strerror}", param_hint="--out") from None
+    _emit(text, out)
 
 
 @cli.command(name="guide")
@@ -785,14 +779,18 @@ def guide_command(
     if item is None:
         _fail("请给出事项或一件事 (give an ITEM or a bundle), 或用 (or use) --all --out DIR")
         return
-    text = render_guide(book.guide(item, day), fmt, public)
+    _emit(render_guide(book.guide(item, day), fmt, public), out)
+
+
+def _emit(text: str, out: Path | None) -> None:
+    """A document on stdout, or into ``--out`` (a write that fails is bad input: exit 2)."""
     if out is None:
         click.echo(text, nl=False)
         return
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"无法写入 (cannot write) {out}: {exc.strerror or exc}")
+        raise click.BadParameter(f"无法写入 (cannot write) {out}: {exc.strerror or exc}", param_hint="--out") from None
 
 
 @cli.command(name="facts")
