@@ -179,3 +179,11 @@ def test_an_item_outside_its_dates_is_marked(rules_copy: Path) -> None:
     assert not book.guide("单位参保登记", on=ON).in_force
     assert book.guide("单位参保登记", on=dt.date(2020, 1, 1)).in_force
     assert "注意：本事项在 2026-01-01 不在规则的施行期内" in render_guide(book.guide("单位参保登记", on=ON))
+
+
+def test_a_text_site_is_refused_not_silently_written_as_html(tmp_path: Path) -> None:
+    result = run_cli("guide", "--all", "--out", str(tmp_path / "site"), "--format", "text")
+    assert result.returncode == 2 and "html or markdown" in result.stderr
+    assert not (tmp_path / "site").exists()
+    assert run_cli("guide", "--all", "--out", str(tmp_path / "site")).returncode == 0
+    assert (tmp_path / "site" / "index.html").is_file()

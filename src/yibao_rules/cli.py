@@ -758,13 +758,24 @@ def notice_command(
 @click.option(
     "--all", "all_items", is_flag=True, help="Write every item, bundle and citation as a site (needs --out DIR)."
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html"]),
+    help="text (the default), markdown or html; a site (--all) is html (the default) or markdown.",
+)
 @_ON_OPTION
 @click.option("--public", is_flag=True, help="Leave out the staff annotations (notes of kind gap or conflict).")
 @click.option("--out", "out", type=click.Path(path_type=Path), help="Write to this file (with --all: this directory).")
 @_RULES_OPTION
 def guide_command(
-    item: str | None, all_items: bool, fmt: str, on: str | None, public: bool, out: Path | None, rules_dir: Path | None
+    item: str | None,
+    all_items: bool,
+    fmt: str | None,
+    on: str | None,
+    public: bool,
+    out: Path | None,
+    rules_dir: Path | None,
 ) -> None:
     """The 办事指南 of ITEM or a bundle, rendered from the rules in the source's layout."""
     book = _load(rules_dir)
@@ -773,13 +784,16 @@ def guide_command(
         if item is not None or out is None:
             _fail("--all 需要 --out DIR 且不带事项 (--all takes --out DIR and no ITEM)")
             return
-        written = write_site(book, out, "html" if fmt == "text" else fmt, public, day)
+        if fmt == "text":
+            _fail("网站只能是 HTML 或 Markdown (a site (--all) is written as html or markdown, not text)")
+            return
+        written = write_site(book, out, fmt or "html", public, day)
         click.echo(f"{len(written)} files written to {out}")
         return
     if item is None:
         _fail("请给出事项或一件事 (give an ITEM or a bundle), 或用 (or use) --all --out DIR")
         return
-    _emit(render_guide(book.guide(item, day), fmt, public), out)
+    _emit(render_guide(book.guide(item, day), fmt or "text", public), out)
 
 
 def _emit(text: str, out: Path | None) -> None:
