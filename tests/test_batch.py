@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from yibao_rules import load_rulebook
 from yibao_rules.batch import BatchError, decide_many
 from yibao_rules.batch.run import run_duckdb
+from yibao_rules.batch.sql import build_query
 from yibao_rules.engine import fact_domain
 from yibao_rules.rulebook import Rulebook
 from yibao_rules.testing.strategies import facts_for, used_facts
@@ -442,3 +443,14 @@ def test_an_empty_population_gives_an_empty_result_with_every_column() -> None:
         "unknown",
         "missing_facts",
     ]
+
+
+def test_a_population_without_columns_is_a_batch_error() -> None:
+    with pytest.raises(BatchError, match="no columns"):
+        decide_many(BOOK, "family_mutual_aid", pa.table({}), on=dt.date(2024, 1, 1))
+
+
+@pytest.mark.parametrize("table", ['x"; drop table y; --', '"x', "", "a.b.c.d"])
+def test_a_table_name_that_is_not_one_is_refused(table: str) -> None:
+    with pytest.raises(BatchError, match="表名不合法"):
+        build_query(BOOK, "family_mutual_aid", dt.date(2024, 1, 1), [], table=table)

@@ -169,6 +169,11 @@ def test_batch_rows_are_the_decide_answers(client: TestClient) -> None:
     assert answer["count"] == 4 and answer["rulebook_version"] == BOOK.version
 
 
+def test_an_empty_batch_is_answered_with_no_rows(client: TestClient) -> None:
+    answer = client.post("/api/v1/batch", json={"item": FMA, "rows": []})
+    assert answer.status_code == 200 and answer.json()["rows"] == [] and answer.json()["count"] == 0
+
+
 def test_a_bad_row_is_invalid_and_the_others_are_decided(client: TestClient) -> None:
     rows = [SIBLING, {"family_member": {"relationship": "兄弟姐姝"}}]
     answer = client.post("/api/v1/batch", json={"item": FMA, "rows": rows, "on": "2024-01-01"}).json()
@@ -372,6 +377,17 @@ def test_check_a_single_rule_file_in_place_of_its_namesake(client: TestClient) -
         "/api/v1/check", files={"file": ("x.yaml", broken)}, data={"path": "items/family_mutual_aid.yaml"}
     ).json()
     assert placed["ok"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("g.zip", b"garbage"), ("g.zip", b"PK\x03\x04garbage"), ("notes.txt", b"a: 1\n"), ("README", b"# x\n")],
+)
+def test_check_never_passes_what_it_did_not_check(client: TestClient, name: str, data: bytes) -> None:
+    """A broken zip or a file that is not YAML is refused (4xx), never answered ok: true."""
+    response = client.post("/api/v1/check", files={"file": (name, data)})
+    assert 400 <= response.status_code < 500, response.text
+    assert "ok" not in response.json()
 
 
 @pytest.mark.parametrize("name", ["../evil.yaml", "/etc/evil.yaml", "rules/../../evil.yaml", "C:evil.yaml"])

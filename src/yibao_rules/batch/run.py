@@ -109,6 +109,8 @@ def duckdb_relation(con: duckdb.DuckDBPyConnection, data: Any) -> tuple[duckdb.D
         except (duckdb.Error, pa.ArrowInvalid, OSError) as exc:
             raise BatchError(f"{path}: 无法读取 (cannot read the population: {exc})") from None
     table = _arrow(data)
+    if table.num_columns == 0:
+        raise BatchError("人群数据没有任何列 (the population has no columns: give at least one, a person id or a fact)")
     return con.from_arrow(table), table.num_rows
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -41,7 +42,7 @@ from sqlglot import exp
 
 from yibao_rules.compiled import CompiledItem, RulePlan
 from yibao_rules.engine import ENUMERATION_LIMIT, build_decision, fact_domain
-from yibao_rules.errors import YibaoError, did_you_mean_fact
+from yibao_rules.errors import YibaoError, did_you_mean_fact, shown
 from yibao_rules.expr import UNKNOWN
 from yibao_rules.expr.ast import Arith, BoolOp, Call, Compare, Expr, ListLit, Literal, Member, Name, Not, Unary
 from yibao_rules.expr.typecheck import TODAY
@@ -533,6 +534,18 @@ _CACHE: dict[tuple[Any, ...], tuple[Rulebook, BatchQuery]] = {}
 _CACHE_SIZE = 64
 
 
+_TABLE_NAME = re.compile(r"[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff$]*(\.[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff$]*){0,2}")
+
+
+def _table(name: str) -> exp.Table:
+    """``name`` (``table``, ``schema.table`` or ``catalog.schema.table``) as a table, or a BatchError."""
+    if not isinstance(name, str) or len(name) > 200 or not _TABLE_NAME.fullmatch(name):
+        raise BatchError(
+            f"表名不合法 (a table is named like table, schema.table or catalog.schema.table; not {shown(name)})"
+        )
+    return exp.to_table(name, quoted=True)
+
+
 def build_query(
     book: Rulebook,
     item: str,
@@ -607,7 +620,7 @@ def _build_query(
         if bad is not None:
             bad_checks.append(bad(_col(hidden)))
             bad_reasons.append(_case([(bad(_col(hidden)), _bad_reason(spec, c))]))
-    select0 = exp.select(*layer1, copy=False).from_(exp.to_table(table, quoted=True), copy=False)
+    select0 = exp.select(*layer1, copy=False).from_(_table(table), copy=False)
     reason = (
         _case([(_or(bad_checks), exp.func("NULLIF", _concat_ws("; ", bad_reasons), _str("")))])
         if bad_reasons

@@ -37,6 +37,8 @@ class RowError(YibaoError):
 def decide_rows(book: Rulebook, item: str, rows: Sequence[Mapping[str, Any]], on: dt.date) -> list[dict[str, Any]]:
     """Each row's answer, in order (see the module docstring)."""
     book.item(item)  # an unknown item is the request's mistake, not a row's
+    if not rows:
+        return []
     # _row passes through (the batch path keeps columns that are not facts): a table needs a column
     # even when no row gives any fact
     flat = [{"_row": n, **_flat(row, n)} for n, row in enumerate(rows)]

@@ -45,10 +45,18 @@ def check_upload(book: Rulebook, filename: str, data: bytes, path: str | None = 
         work = Path(tmp)
         if zipfile.is_zipfile(io.BytesIO(data)):
             root = _unzip(data, work / "upload")
+        elif filename.lower().endswith(".zip"):
+            raise UploadRefused(f"无法读取 zip 文件 (not a readable zip: {shown(filename)})")
         else:
+            place = _safe_relative(path or _default_place(book.root, filename))
+            if place.suffix.lower() not in (".yaml", ".yml"):
+                raise UploadRefused(
+                    f"只能检查 zip 或 YAML 规则文件 (upload a zip of a rules folder or one .yaml rule file, "
+                    f"not {shown(place.name)})"
+                )
             root = work / "rules"
             shutil.copytree(book.root, root, ignore=shutil.ignore_patterns("__pycache__"))
-            target = root / _safe_relative(path or _default_place(book.root, filename))
+            target = root / place
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
