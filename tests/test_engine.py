@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from yibao_rules import FactsError, UnknownItemError, load_rulebook
+from yibao_rules.calendar import beijing_today
 from yibao_rules.engine import SituationError
 from yibao_rules.testing.strategies import fact_values, facts_for
 
@@ -357,3 +362,18 @@ def test_situation_material_and_substitute_conditions(rules_copy: Any) -> None:
     undecided = book.checklist(name, {})
     assert undecided.situation is None and undecided.materials == ()
     assert [q.fact for q in undecided.next_questions] == ["applicant.cross_region_filed"]
+
+
+def test_the_default_date_is_today_in_beijing_whatever_the_machines_zone() -> None:
+    """The CLI, the library and the service share one default date (Asia/Shanghai)."""
+    assert BOOK.decide("family_mutual_aid", {}).on == beijing_today()
+    exe = Path(sys.executable).with_name("yibao-rules")
+    for zone in ("UTC", "America/Los_Angeles", "Pacific/Kiritimati"):
+        run = subprocess.run(
+            [str(exe), "evaluate", "family_mutual_aid", "--json"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TZ": zone},
+            check=True,
+        )
+        assert json.loads(run.stdout)["on"] == beijing_today().isoformat()

@@ -56,6 +56,7 @@ __all__ = [
     "ProvisionalDateError",
     "WorkingCalendar",
     "beijing_time",
+    "beijing_today",
     "default_calendar",
     "load_calendar",
     "parse_moment",
@@ -81,6 +82,14 @@ class MomentError(YibaoError, ValueError):
 
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def beijing_today() -> dt.date:
+    """Today in Beijing time: the default decision date everywhere (CLI, library, service), so
+    that one question gets one answer whatever the machine's own time zone."""
+    return dt.datetime.now(BEIJING).date()
+
+
 """China Standard Time: UTC+8 all year (no daylight saving since 1991, before the calendar starts)."""
 
 

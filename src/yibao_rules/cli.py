@@ -19,7 +19,7 @@ import click
 import wcwidth
 
 from yibao_rules import serialise
-from yibao_rules.calendar import MomentError, calendar_for, parse_submission
+from yibao_rules.calendar import MomentError, beijing_today, calendar_for, parse_submission
 from yibao_rules.compiled import CompiledItem, LoadedBundle
 from yibao_rules.errors import RulebookError, YibaoError, render_problems, summary
 from yibao_rules.fact_reference import TYPE_LABELS, fact_reference
@@ -978,7 +978,7 @@ def batch_command(
     from yibao_rules.batch.console import run_batch_command
 
     book = _load(rules_dir)
-    day = _parse_date(on, "--on") if on else dt.date.today()
+    day = _parse_date(on, "--on") if on else beijing_today()
     try:
         summary = run_batch_command(book, item, population, day, out, engine, master, on_bad_rows)
     except YibaoError as exc:
@@ -1014,7 +1014,7 @@ def sql_command(
     from yibao_rules.batch.console import item_sql
 
     book = _load(rules_dir)
-    day = _parse_date(on, "--on") if on else dt.date.today()
+    day = _parse_date(on, "--on") if on else beijing_today()
     try:
         click.echo(item_sql(book, item, day, dialect, table, keep))
     except YibaoError as exc:
@@ -1060,7 +1060,7 @@ def impact_command(
     from yibao_rules.batch.impact import impact
 
     old, new = _load(old_rules), _load(new_rules)
-    day = _parse_date(on, "--on") if on else dt.date.today()
+    day = _parse_date(on, "--on") if on else beijing_today()
     try:
         rows, found = impact(old, new, population, day, items=items or None, examples=examples)
     except YibaoError as exc:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from yibao_rules.calendar import beijing_today
 from yibao_rules.compiled import CompiledItem
 from yibao_rules.expr.ast import Literal as Lit
 from yibao_rules.expr.ast import Name, walk
@@ -222,7 +223,7 @@ def _dates(items: Iterable[CompiledItem]) -> list[dt.date]:
                         for o in (day.toordinal() - 1, day.toordinal(), day.toordinal() + 1)
                         if _FIRST <= o <= _LAST
                     )
-    return sorted(days) or [dt.date.today()]
+    return sorted(days) or [beijing_today()]
 
 
 def _find_flip(old: Rulebook, new: Rulebook, before: CompiledItem, after: CompiledItem) -> Flip | None:

@@ -29,6 +29,7 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from yibao_rules.calendar import beijing_today
 from yibao_rules.compiled import CompiledCondition, CompiledItem, CompiledRulebook, LoadedBundle, RulePlan
 from yibao_rules.errors import FactsError, YibaoError, did_you_mean
 from yibao_rules.expr import UNKNOWN
@@ -88,7 +89,7 @@ def decide(
 def decision_date(on: dt.date | None) -> dt.date:
     """The decision date: ``on``, or today; a datetime or a string is refused."""
     if on is None:
-        return dt.date.today()
+        return beijing_today()
     if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
         raise FactsError(f"the decision date must be a date (YYYY-MM-DD), not {on!r}")
     return on
@@ -429,7 +430,7 @@ def merged_materials(
     for member in loaded.model.members:
         compiled = book.items[member.item]
         try:
-            items = checklist_compiled(book, compiled, flat or {}, None, day or dt.date.today())
+            items = checklist_compiled(book, compiled, flat or {}, None, day or beijing_today())
         except SituationError as exc:
             notes.append(str(exc))
             continue

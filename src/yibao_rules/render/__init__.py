@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import jinja2
 
+from yibao_rules.calendar import beijing_today
 from yibao_rules.compiled import CompiledRulebook
 from yibao_rules.errors import YibaoError
 from yibao_rules.render.guide import Annotation, Guide, GuideCitation, guide
@@ -118,7 +119,7 @@ def write_site(
                 cited_by[c.key].append(g)
     pages: dict[str, str] = {
         f"index.{ext}": _template("site_index", fmt).render(
-            on=guides[0].on if guides else dt.date.today(),
+            on=guides[0].on if guides else beijing_today(),
             categories=list(categories.items()),
             citations=list(cited.values()),
             href=href,

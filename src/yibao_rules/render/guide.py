@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from yibao_rules.calendar import beijing_today
 from yibao_rules.compiled import CompiledRulebook, LoadedBundle
 from yibao_rules.errors import UnknownItemError, did_you_mean
 from yibao_rules.schema import (
@@ -188,7 +189,7 @@ class Guide:
 
 def guide(book: CompiledRulebook, name: str, on: dt.date | None = None) -> Guide:
     """The 办事指南 of an item or a bundle (by id or exact Chinese name) as of ``on`` (default today)."""
-    day = on or dt.date.today()
+    day = on or beijing_today()
     if name in book.items or any(i.name == name for i in book.items.values()):
         return _item_guide(book, book.item(name).model, day)
     if name in book.bundles or any(b.name == name for b in book.bundles.values()):

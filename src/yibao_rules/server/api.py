@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from yibao_rules import serialise
-from yibao_rules.calendar import MomentError, calendar_for, parse_submission
+from yibao_rules.calendar import MomentError, beijing_today, calendar_for, parse_submission
 from yibao_rules.errors import YibaoError
 from yibao_rules.render import render_guide, render_guide_section, render_notice
 from yibao_rules.rulebook import Rulebook
@@ -26,7 +26,6 @@ from yibao_rules.server import models, rows
 from yibao_rules.server.upload import check_upload
 
 __all__ = [
-    "CHINA",
     "BadRequest",
     "GuideFormat",
     "TooLarge",
@@ -38,7 +37,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 """China keeps one offset all year (no daylight saving), so a fixed zone is exact."""
 
 
@@ -56,7 +54,7 @@ class TooLarge(BadRequest):
 
 def today() -> dt.date:
     """Today in Asia/Shanghai, the default ``on`` of every request."""
-    return dt.datetime.now(CHINA).date()
+    return beijing_today()
 
 
 async def get_book(request: Request) -> Rulebook:
