@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -165,3 +166,20 @@ def test_rules_before_246_is_rules_with_only_the_246_change_undone() -> None:
     have = {p.relative_to(maker.TARGET): p.read_text(encoding="utf-8") for p in maker.TARGET.rglob("*") if p.is_file()}
     stale = sorted(str(p) for p in set(want) | set(have) if want.get(p) != have.get(p))
     assert not stale, f"out of date, run python examples/make_rules_before_246.py: {stale}"
+
+
+def test_check_example_output_is_real(tmp_path: Path) -> None:
+    """The "Edit a rule" example: the same commands, run in a scratch copy, print what the README shows."""
+    text = README.read_text(encoding="utf-8")
+    block = text.split("<!-- check-example", 1)[1].split("```console\n", 1)[1].split("```", 1)[0]
+    lines = block.splitlines()
+    commands = [line[2:] for line in lines if line.startswith("$ ")]
+    shown = [line for line in lines if not line.startswith("$ ")]
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    exe = Path(sys.executable).with_name("yibao-rules")
+    out = ""
+    for command in commands:  # run where a copy of rules/ lies, as at the root of a checkout
+        command = command.replace("yibao-rules", str(exe), 1)
+        run = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True)
+        out += run.stdout + run.stderr
+    assert out.splitlines() == shown
