@@ -45,6 +45,19 @@ def test_the_index_lists_items_by_category_and_searches(client: TestClient) -> N
     assert "<script>" not in client.get("/", params={"q": "<script>"}).text  # autoescaped
 
 
+def test_the_index_follows_the_guides_category_order_and_links_the_bundle(client: TestClient) -> None:
+    """《甘肃省医疗保障经办政务服务办事指南（试行）》's categories come （一） to （十）, as in the source."""
+    page = client.get("/").text
+    numerals = "一二三四五六七八九十"
+    found = [m for m in re.findall(r"（([一二三四五六七八九十])）", page)]
+    firsts = list(dict.fromkeys(found))
+    assert firsts == sorted(firsts, key=numerals.index) and len(firsts) == 10
+    assert 'href="/bundles/medical_expense_one_thing"' in page
+    bundle = client.get("/bundles/medical_expense_one_thing")
+    assert bundle.status_code == 200
+    assert 'href="/items/family_mutual_aid"' in bundle.text and "联办" in bundle.text
+
+
 def test_the_item_page_shows_the_guide_with_staff_notes_and_a_form_from_the_vocabulary(client: TestClient) -> None:
     page = client.get("/items/family_mutual_aid").text
     guide = page.split('<section class="guide" id="guide">', 1)[1].split("<footer>", 1)[0]

@@ -54,7 +54,8 @@ def index(book: Book, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResp
     """Items by category; ``q`` keeps those whose name, id or guide number contains it."""
     needle = q.strip()
     groups: dict[str, list[CompiledItem]] = {}
-    for item in sorted(book.items.values(), key=lambda i: (i.model.category or "~", i.model.number or 0, i.id)):
+    # by guide number, so the categories come in the guide's order （一）…（十）; unnumbered items last
+    for item in sorted(book.items.values(), key=lambda i: (i.model.number or 10_000, i.model.category or "~", i.id)):
         if needle and not _matches(item, needle):
             continue
         groups.setdefault(item.model.category or _OTHER, []).append(item)
@@ -158,6 +159,20 @@ def item_page(request: Request, book: Book, item_id: str) -> HTMLResponse:
         labels=STATUS_LABELS,
         notice_url=f"/items/{item.id}/notice" + (f"?{notice_query}" if notice_query else ""),
         jurisdiction=book.vocabulary.divisions.name(item.model.jurisdiction),
+    )
+
+
+@router.get("/bundles/{bundle_id}", response_class=HTMLResponse)
+def bundle_page(book: Book, bundle_id: str) -> HTMLResponse:
+    """A bundle's 办事指南 (the shared renderer) with links to its members' pages."""
+    bundle = book.bundle(bundle_id)
+    return _page(
+        "bundle.html",
+        book,
+        bundle=bundle.model,
+        members=[book.items[m.item] for m in bundle.model.members],
+        guide=Markup(guide_text(book, bundle.id, "section", today())),  # made by the same autoescaping renderer
+        jurisdiction=book.vocabulary.divisions.name(bundle.model.jurisdiction),
     )
 
 
