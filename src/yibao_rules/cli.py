@@ -13,7 +13,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 import wcwidth
@@ -58,7 +58,7 @@ def _load(rules_dir: Path | None) -> Rulebook:
         sys.exit(1)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(2)
 
@@ -361,7 +361,7 @@ def interview(item: str, on: str | None, rules_dir: Path | None) -> None:
         click.echo(f"{question.question}{choices}{hint}")
         line = sys.stdin.readline()
         if not line:
-            raise click.ClickException("输入在问题回答完之前结束 (input ended before the case was decided)")
+            _fail("输入在问题回答完之前结束 (input ended before the case was decided)")
         try:
             facts[question.fact] = _answer(fact.kind, fact.values, line.strip())
             decision = book.decide(item, facts, day)
