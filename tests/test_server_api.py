@@ -412,3 +412,20 @@ def test_check_refuses_symlinks_and_zip_bombs(client: TestClient) -> None:
     assert response.status_code == 413 and response.json()["error"]["type"] == "UploadTooLarge"
     many = _zip({f"f{i}.yaml": b"" for i in range(MAX_ENTRIES + 1)})
     assert client.post("/api/v1/check", files={"file": ("many.zip", many)}).status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "words"),
+    [
+        ("/api/v1/decide", '{"item": "family_mutual_aid", "facts": ' + "[" * 2000 + "]" * 2000 + "}", "nested deeper"),
+        ("/api/v1/batch", '{"item": "family_mutual_aid", "rows": [{"a.b": ' + "9" * 100_000 + "}]}", "a number of"),
+        ("/api/v1/decide", '{"item": "x",', "not valid JSON"),
+    ],
+)
+def test_a_body_that_is_not_usable_json_says_why_as_the_cli_does(
+    client: TestClient, path: str, body: str, words: str
+) -> None:
+    response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] == "JSONError" and words in error["message"] and error["location"] == "body"

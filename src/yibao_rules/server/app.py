@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yibao_rules.errors import DeadlineError, FactsError, UnknownItemError, YibaoError, shown
+from yibao_rules.json_source import JsonInputError, loads
 from yibao_rules.render import render_page
 from yibao_rules.rulebook import Rulebook, load_rulebook
 from yibao_rules.serialise import to_bytes
@@ -116,7 +117,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
-        return _error(request, 400, "JSONError", "请求体不是合法的 JSON (the body is not valid JSON)", "body")
+        return _error(request, 400, "JSONError", await _json_problem(request), "body")
     parts = []
     for e in errors[:5]:
         where = ".".join(str(p) for p in e.get("loc", ()))
@@ -133,11 +134,26 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 _HTTP_KINDS = {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}
 
 
+async def _json_problem(request: Request) -> str:
+    """Why the body is not JSON we take, in the words the CLI uses for a facts file (nesting too
+    deep, a number too long, bad UTF-8…), read by the project's one JSON reader."""
+    try:
+        loads(await request.body(), "body")
+    except JsonInputError as exc:
+        return str(exc)
+    except Exception:  # whatever else: the generic message below
+        pass
+    return "请求体不是合法的 JSON (the body is not valid JSON)"
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     kind = _HTTP_KINDS.get(exc.status_code, "HTTPError")
     message = "没有这个页面 (not found)" if exc.status_code == 404 else str(exc.detail)
-    response = _error(request, exc.status_code, kind, message, "path" if exc.status_code in (404, 405) else None)
+    location = "path" if exc.status_code in (404, 405) else None
+    if exc.status_code == 400 and "parsing the body" in message:  # FastAPI's own JSON parse failed
+        kind, message, location = "JSONError", await _json_problem(request), "body"
+    response = _error(request, exc.status_code, kind, message, location)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
