@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +20,7 @@ from yibao_rules import load_rulebook
 from yibao_rules.batch import BatchError, decide_many
 from yibao_rules.batch.run import run_duckdb
 from yibao_rules.batch.sql import build_query
+from yibao_rules.cli import cli
 from yibao_rules.engine import fact_domain
 from yibao_rules.rulebook import Rulebook
 from yibao_rules.testing.strategies import facts_for, used_facts
@@ -454,3 +458,16 @@ def test_a_population_without_columns_is_a_batch_error() -> None:
 def test_a_table_name_that_is_not_one_is_refused(table: str) -> None:
     with pytest.raises(BatchError, match="表名不合法"):
         build_query(BOOK, "family_mutual_aid", dt.date(2024, 1, 1), [], table=table)
+
+
+def test_the_spark_engine_without_pyspark_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's --engine spark command, where the [spark] extra is not installed: exit 2, no traceback."""
+    population = tmp_path / "people.parquet"
+    pa.parquet.write_table(pa.table({"family_member.relationship": ["配偶"]}), population)
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    args = ["batch", "family_mutual_aid", "--population", str(population), "--out", str(tmp_path / "o.parquet")]
+    result = CliRunner().invoke(cli, [*args, "--engine", "spark"])
+    assert result.exit_code == 2, result.output
+    assert "yibao-rules[spark]" in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a ModuleNotFoundError

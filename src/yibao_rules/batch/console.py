@@ -70,9 +70,9 @@ def run_batch_command(
     start = time.perf_counter()
     summary = Summary()
     if engine == "spark":
-        from pyspark.sql import functions as sql_functions  # the optional [spark] extra
+        spark = spark_session(master)  # a BatchError naming the [spark] extra when pyspark is missing
+        from pyspark.sql import functions as sql_functions  # the optional [spark] extra, present by now
 
-        spark = spark_session(master)
         frame = run_spark(book, item, population, on, spark=spark, on_bad_rows=on_bad_rows)
         with console.status("Spark …"):
             if out.suffix.lower() == ".csv":  # CSV has no lists: joined with ';', as DuckDB writes them
