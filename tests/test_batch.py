@@ -471,3 +471,20 @@ def test_the_spark_engine_without_pyspark_names_the_extra(tmp_path: Path, monkey
     assert result.exit_code == 2, result.output
     assert "yibao-rules[spark]" in result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, not a ModuleNotFoundError
+
+
+@pytest.mark.parametrize(
+    ("content", "out", "words"),
+    [
+        (b"", "o.csv", "文件为空"),
+        (b"family_member.relationship\n\xff\xfe\n", "o.csv", "not valid UTF-8"),
+        (b"family_member.relationship\n\xe9\x85\x8d\xe5\x81\xb6\n", "missing/o.csv", "输出目录不存在"),
+    ],
+)
+def test_unusable_population_files_are_named_in_our_words(tmp_path: Path, content: bytes, out: str, words: str) -> None:
+    population = tmp_path / "people.csv"
+    population.write_bytes(content)
+    args = ["batch", "family_mutual_aid", "--population", str(population), "--out", str(tmp_path / out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "Possible Solution" not in result.output

@@ -66,6 +66,8 @@ def run_batch_command(
     on_bad_rows: str,
 ) -> dict[str, Any]:
     """Decide a population file into ``out``; progress and summary on stderr; the summary's data."""
+    if not out.parent.is_dir():
+        raise BatchError(f"{out}: 输出目录不存在 (the output folder {out.parent} does not exist)")
     console = Console(stderr=True)
     start = time.perf_counter()
     summary = Summary()

@@ -99,6 +99,8 @@ def duckdb_relation(con: duckdb.DuckDBPyConnection, data: Any) -> tuple[duckdb.D
         fmt = input_format(path)
         if not path.is_file():
             raise BatchError(f"{path}: 没有这个文件 (no such file)")
+        if path.stat().st_size == 0:
+            raise BatchError(f"{path}: 文件为空 (the population file is empty: not even a header row)")
         try:
             if fmt == "parquet":
                 rows = pq.ParquetFile(path).metadata.num_rows
@@ -107,11 +109,19 @@ def duckdb_relation(con: duckdb.DuckDBPyConnection, data: Any) -> tuple[duckdb.D
                 return con.read_csv(str(path), header=True, all_varchar=True), None
             return con.read_json(str(path), format="newline_delimited"), None
         except (duckdb.Error, pa.ArrowInvalid, OSError) as exc:
-            raise BatchError(f"{path}: 无法读取 (cannot read the population: {exc})") from None
+            raise BatchError(f"{path}: 无法读取 (cannot read the population: {_first_line(exc)})") from None
     table = _arrow(data)
     if table.num_columns == 0:
         raise BatchError("人群数据没有任何列 (the population has no columns: give at least one, a person id or a fact)")
     return con.from_arrow(table), table.num_rows
+
+
+def _first_line(exc: BaseException) -> str:
+    """The engine's message without its multi-line diagnostics (DuckDB's advice names its own options)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "utf-8" in str(exc).lower() or "unicode" in str(exc).lower():
+        return "文件不是 UTF-8 编码 (the file is not valid UTF-8)"
+    return text[:300]
 
 
 def _arrow(data: Any) -> pa.Table:
