@@ -183,7 +183,8 @@ def test_a_bad_row_is_invalid_and_the_others_are_decided(client: TestClient) -> 
         "/api/v1/batch",
         json={"item": FMA, "rows": [{"applicant.cross_region_filed": True}, {"applicant.cross_region_filed": "是"}]},
     )
-    assert mixed.status_code == 422 and mixed.json()["error"]["type"] == "FactsError"
+    assert mixed.status_code == 422 and mixed.json()["error"]["type"] == "MixedColumnError"
+    assert mixed.json()["error"]["location"] == "body.rows"
     twice = {"applicant": {"insured_province": "甘肃省"}, "applicant.insured_province": "北京市"}
     error = client.post("/api/v1/batch", json={"item": FMA, "rows": [{}, twice]}).json()["error"]
     assert error["location"] == "body.rows.1" and error["type"] == "FactsError"

@@ -22,7 +22,7 @@ from yibao_rules.render import render_page
 from yibao_rules.rulebook import Rulebook, load_rulebook
 from yibao_rules.serialise import to_bytes
 from yibao_rules.server import api, pages
-from yibao_rules.server.rows import RowError
+from yibao_rules.server.rows import MixedColumnError, RowError
 from yibao_rules.server.upload import UploadRefused, UploadTooLarge
 
 __all__ = ["BODY_LIMITS", "MAX_BODY", "create_app"]
@@ -100,6 +100,8 @@ def _location(request: Request, exc: YibaoError) -> str | None:
         return exc.location
     if isinstance(exc, RowError):
         return f"body.rows.{exc.row}"
+    if isinstance(exc, MixedColumnError):
+        return "body.rows"
     if isinstance(exc, UnknownItemError):
         if "id_or_name" in request.path_params:
             return "path.id_or_name"

@@ -19,7 +19,7 @@ from yibao_rules.batch import decide_many
 from yibao_rules.errors import FactsError, YibaoError
 from yibao_rules.rulebook import Rulebook
 
-__all__ = ["ROW_COLUMNS", "RowError", "decide_rows"]
+__all__ = ["ROW_COLUMNS", "MixedColumnError", "RowError", "decide_rows"]
 
 ROW_COLUMNS = ("status", "failed", "unknown", "missing_facts", "invalid_reason")
 """What each answered row holds, as in the output of ``yibao-rules batch --on-bad-rows=report``."""
@@ -34,6 +34,10 @@ class RowError(YibaoError):
         self.error = error
 
 
+class MixedColumnError(YibaoError):
+    """One key of the rows (a fact or a passed-through column) has values of different JSON types."""
+
+
 def decide_rows(book: Rulebook, item: str, rows: Sequence[Mapping[str, Any]], on: dt.date) -> list[dict[str, Any]]:
     """Each row's answer, in order (see the module docstring)."""
     book.item(item)  # an unknown item is the request's mistake, not a row's
@@ -45,8 +49,8 @@ def decide_rows(book: Rulebook, item: str, rows: Sequence[Mapping[str, Any]], on
     try:
         table = pa.Table.from_pylist(flat)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise FactsError(
-            f"同一事实在不同行中的类型不一致 (a fact has values of different types across rows: {exc})"
+        raise MixedColumnError(
+            f"同一列在不同行中的值类型不一致 (a key has values of different types across rows: {exc})"
         ) from None
     answered: list[dict[str, Any]] = (
         decide_many(book, item, table, on, on_bad_rows="report").select(list(ROW_COLUMNS)).to_pylist()
