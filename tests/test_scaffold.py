@@ -56,3 +56,12 @@ def test_a_new_calendar_passes_check_once_its_dates_are_filled_in(rules_copy: Pa
     checked = run_cli("check", str(rules_copy))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert run_cli("new", "calendar", "2027", "--rules", str(rules_copy)).returncode == 2  # never overwrites
+
+
+def test_new_item_refuses_a_jurisdiction_the_rulebook_does_not_know(rules_copy: Path) -> None:
+    """The skeleton must pass check as written; an unknown 辖区 would not, so it is refused up front."""
+    rules = rules_copy
+    bad = run_cli("new", "item", "zz_new", "--name", "测试事项", "--jurisdiction", "999999", "--rules", str(rules))
+    assert bad.returncode == 2 and "999999" in bad.stderr and not (rules / "items" / "zz_new.yaml").exists()
+    good = run_cli("new", "item", "zz_new", "--name", "测试事项", "--jurisdiction", "420281", "--rules", str(rules))
+    assert good.returncode == 0 and run_cli("check", str(rules)).returncode == 0

@@ -850,6 +850,9 @@ def new_item(item_id: str, name: str, source: str | None, jurisdiction: str, rul
         source = next(iter(book.citations))
     elif source not in book.citations:
         _fail(f"未知的来源 (unknown citation) '{source}'")
+    if jurisdiction not in book.jurisdictions:
+        known = "、".join(f"{code}（{j.name}）" for code, j in sorted(book.jurisdictions.items()))
+        _fail(f"未知的辖区 (unknown jurisdiction) '{jurisdiction}'; 已有 (known): {known}")
     if item_id in book.items or any(i.name == name for i in book.items.values()):
         _fail(f"事项已存在 (an item '{item_id}' or named '{name}' exists)")
     path = write_new(root / "items" / f"{item_id}.yaml", item_skeleton(item_id, name, source, jurisdiction))
