@@ -139,6 +139,9 @@ def _relative(problem: Problem, root: Path) -> Problem:
         if text.startswith(prefix):
             text = text[len(prefix) :].lstrip("/\\") or "."
             break
+    message = problem.message
+    for prefix in (str(root.resolve()), str(root)):  # "also in <path>" and the like, inside messages
+        message = message.replace(prefix + "/", "").replace(prefix, ".")
     return Problem(
-        SourceLocation(text, loc.line, loc.col), problem.message, problem.source_line, problem.length, problem.severity
+        SourceLocation(text, loc.line, loc.col), message, problem.source_line, problem.length, problem.severity
     )
