@@ -381,7 +381,7 @@ def test_check_a_single_rule_file_in_place_of_its_namesake(client: TestClient) -
     # a second copy of an item under another name: the message names both files inside the upload only
     twice = client.post("/api/v1/check", files={"file": ("copy_of_fma.yaml", item.encode())}).json()
     assert twice["ok"] is False and any(
-        "also in items/family_mutual_aid.yaml" in p["message"] for p in twice["problems"]
+        "also in items/copy_of_fma.yaml" in p["message"] for p in twice["problems"]
     )
     assert "yibao-check-" not in json.dumps(twice, ensure_ascii=False)
 
