@@ -123,3 +123,8 @@ def test_a_spelling_in_two_catalogue_entries_is_located(rules_copy: Path) -> Non
     last = catalogue.read_text(encoding="utf-8").splitlines()
     assert problem.location.line == len(last)
     assert "有效身份证件" in problem.message and "两次" in problem.message
+
+
+def test_check_on_a_file_says_it_is_a_file() -> None:
+    result = run_cli("check", str(RULES / "items" / "family_mutual_aid.yaml"))
+    assert result.returncode == 1 and "not a rules directory" in result.stdout + result.stderr

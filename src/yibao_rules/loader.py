@@ -120,9 +120,12 @@ class _Loader:
     # -- the whole load ------------------------------------------------------------------
     def load(self) -> CompiledRulebook:
         if not self.root.is_dir():
-            raise RulebookError(
-                [Problem(SourceLocation(str(self.root), 1, 1), "规则目录不存在 (rules directory not found)")]
+            message = (
+                "这是一个文件，不是规则目录 (a file, not a rules directory: give the folder that holds facts.yaml)"
+                if self.root.is_file()
+                else "规则目录不存在 (rules directory not found)"
             )
+            raise RulebookError([Problem(SourceLocation(str(self.root), 1, 1), message)])
         self.check_layout()
         vocabulary = self.load_vocabulary()
         citations = self.load_citations()
