@@ -31,7 +31,7 @@ from typing import Any
 
 from yibao_rules.calendar import beijing_today
 from yibao_rules.compiled import CompiledCondition, CompiledItem, CompiledRulebook, LoadedBundle, RulePlan
-from yibao_rules.errors import FactsError, YibaoError, did_you_mean
+from yibao_rules.errors import FactsError, YibaoError, did_you_mean, shown
 from yibao_rules.expr import UNKNOWN
 from yibao_rules.results import (
     BundleReport,
@@ -91,7 +91,10 @@ def decision_date(on: dt.date | None) -> dt.date:
     if on is None:
         return beijing_today()
     if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
-        raise FactsError(f"the decision date must be a date (YYYY-MM-DD), not {on!r}")
+        raise FactsError(
+            f"决定日期须为 datetime.date 对象 (the decision date must be a datetime.date, not "
+            f"{type(on).__name__} {shown(on)}; for text use datetime.date.fromisoformat)"
+        )
     return on
 
 
