@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from yibao_rules import UnknownItemError, load_rulebook
+from yibao_rules import Rulebook, UnknownItemError, load_rulebook
 from yibao_rules.render import SiteError, render_guide, render_notice, write_site
 
 from .conftest import run_cli
@@ -187,3 +187,11 @@ def test_a_text_site_is_refused_not_silently_written_as_html(tmp_path: Path) -> 
     assert not (tmp_path / "site").exists()
     assert run_cli("guide", "--all", "--out", str(tmp_path / "site")).returncode == 0
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_markdown_lists_each_condition_on_its_own_line(rulebook: Rulebook) -> None:
+    """门诊费用报销 has two 受理条件 in the source: in Markdown they are two list entries, not one run-on line."""
+    text = render_guide(rulebook.guide("门诊费用报销"), "markdown")
+    block = text.split("- **受理条件**：", 1)[1].split("\n- **", 1)[0]
+    entries = [line for line in block.splitlines() if line.startswith("  - ")]
+    assert len(entries) == len(rulebook.guide("门诊费用报销").conditions) == 2
