@@ -65,3 +65,12 @@ def test_serve_refuses_a_missing_rules_directory_with_exit_1(tmp_path: Path) -> 
     result = run_cli("serve", "--rules", str(tmp_path / "nowhere"))
     assert result.returncode == 1
     assert "规则目录不存在" in result.stderr
+
+
+def test_a_port_in_use_is_bad_input_not_a_crash() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port))
+    assert result.returncode == 2 and "cannot listen" in result.stderr and "Traceback" not in result.stderr

@@ -10,6 +10,7 @@ documented in the README.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -914,6 +915,13 @@ def serve(host: str, port: int, rules_dir: Path | None, workers: int, access_log
     from yibao_rules.server import create_app
 
     book = _load(rules_dir)  # a broken rules directory exits 1 before any worker starts
+    try:  # a port in use or an address not ours is bad input: say so before printing the banner
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        _fail(f"无法在 {host}:{port} 上监听 (cannot listen on {host}:{port}: {exc.strerror or exc})")
     click.echo(f"yibao-rules {book.version}: http://{host}:{port}/ (API /api/v1, docs /docs)", err=True)
     if workers == 1:
         uvicorn.run(create_app(book), host=host, port=port, access_log=access_log, log_level="warning")
