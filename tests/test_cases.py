@@ -113,7 +113,7 @@ def test_bad_events_are_clear_errors(rulebook: Rulebook, events: list[dict[str, 
 def test_replay_errors_name_the_line(rulebook: Rulebook, tmp_path: Path) -> None:
     log = tmp_path / "events.jsonl"
     log.write_text(EXAMPLE.read_text(encoding="utf-8") + "{not json\n", encoding="utf-8")
-    with pytest.raises(CaseError, match=r"events.jsonl:11:2: not valid JSON"):
+    with pytest.raises(CaseError, match=r"events.jsonl:11:2: 不是合法的 JSON \(not valid JSON"):
         replay(rulebook, log)
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     log.write_text("\n".join([lines[4], lines[0]]) + "\n", encoding="utf-8")

@@ -62,7 +62,7 @@ def test_unknown_item_exits_2_with_a_suggestion(tmp_path: Path) -> None:
     result = run_cli("show", "职工医保个人账户家庭共济", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr.startswith("Error: unknown item '职工医保个人账户家庭共济'")
+    assert result.stderr.startswith("Error: 未知的事项 (unknown item '职工医保个人账户家庭共济'")
     assert "did you mean '职工医保个人账户家庭共济办理'?" in result.stderr
 
 

@@ -319,7 +319,9 @@ class WorkingCalendar:
             return start
         k = self._rank[i] + n - 1
         if k >= self._count:
-            raise CalendarRangeError(f"{n} working days after {start} is beyond the calendar (ends {self.last})")
+            raise CalendarRangeError(
+                f"超出日历范围 ({n} working days after {start} is beyond the calendar, which ends {self.last})"
+            )
         due = self._dates[k]
         self._guard(due)
         return due
@@ -354,7 +356,9 @@ class WorkingCalendar:
         _check_count(n)
         i = self._index(start)
         if i + n >= self._size:  # checked on the count: start + n may not even be a date
-            raise CalendarRangeError(f"{n} natural days after {start} is beyond the calendar (ends {self.last})")
+            raise CalendarRangeError(
+                f"超出日历范围 ({n} natural days after {start} is beyond the calendar, which ends {self.last})"
+            )
         return self.on_or_after(start + dt.timedelta(days=n))
 
     def non_working_days(self, a: dt.date, b: dt.date) -> list[DayInfo]:

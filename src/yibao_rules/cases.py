@@ -387,7 +387,7 @@ def replay(book: Rulebook, path: Path, now: dt.datetime | None = None, correctio
     try:
         lines = decode(path.read_bytes(), str(path)).splitlines()
     except OSError as exc:
-        raise CaseError(f"{path}: cannot read ({exc.strerror})") from None
+        raise CaseError(f"{path}: 无法读取 (cannot read: {exc.strerror})") from None
     except JsonInputError as exc:
         raise CaseError(str(exc)) from None
     for number, line in enumerate(lines, 1):

@@ -223,7 +223,9 @@ def _read_facts(source: str | None) -> dict[str, Any]:
     except JsonInputError as exc:
         raise click.BadParameter(str(exc), param_hint="--facts") from None
     if not isinstance(data, dict):
-        raise click.BadParameter("facts must be a JSON object keyed by party", param_hint="--facts")
+        raise click.BadParameter(
+            "事实须为按当事人分组的 JSON 对象 (facts must be a JSON object keyed by party)", param_hint="--facts"
+        )
     return data
 
 
@@ -513,7 +515,7 @@ def _parse_date(value: str, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD", param_hint=what) from None
+        raise click.BadParameter(f"不是日期 ({value!r} is not a date written YYYY-MM-DD)", param_hint=what) from None
 
 
 def _parse_pause(value: str) -> tuple[dt.date, dt.date]:

@@ -228,5 +228,6 @@ def _lookup(table: Mapping[str, _Named], key: str, what: str, listing: str) -> _
     found = table.get(key) or next((entry for entry in table.values() if entry.name == key), None)
     if found is None:
         names = [*table, *(entry.name for entry in table.values())]
-        raise UnknownItemError(f"unknown {what} '{key}'{did_you_mean(key, names)}; {listing}")
+        zh = "一件事" if what == "bundle" else "事项"
+        raise UnknownItemError(f"未知的{zh} (unknown {what} '{key}'{did_you_mean(key, names)}; {listing})")
     return found

@@ -135,9 +135,13 @@ def _count(
     remaining, cursor, used_pauses = days, start, 0
     for requested, arrived in sorted(pauses):
         if requested < cursor:
-            raise DeadlineError(f"补正 requested on {requested}, before the clock started on {cursor}")
+            raise DeadlineError(
+                f"补正早于计时起点 (补正 requested on {requested}, before the clock started on {cursor})"
+            )
         if arrived < requested:
-            raise DeadlineError(f"补正 documents arrived on {arrived}, before they were requested on {requested}")
+            raise DeadlineError(
+                f"补正材料早于补正通知 (补正 documents arrived on {arrived}, before they were requested on {requested})"
+            )
         used = calendar.working_days_between(cursor, requested) if kind == "working_days" else (requested - cursor).days
         if used >= remaining:
             break
@@ -201,9 +205,13 @@ def plan_stages(
     waiting = sorted(pauses)
     for requested, arrived in waiting:
         if requested < received:
-            raise DeadlineError(f"补正 requested on {requested}, before the clock started on {received}")
+            raise DeadlineError(
+                f"补正早于计时起点 (补正 requested on {requested}, before the clock started on {received})"
+            )
         if arrived < requested:
-            raise DeadlineError(f"补正 documents arrived on {arrived}, before they were requested on {requested}")
+            raise DeadlineError(
+                f"补正材料早于补正通知 (补正 documents arrived on {arrived}, before they were requested on {requested})"
+            )
     for stage in stages:
         start = ends.get(stage.after) if stage.after is not None else cursor
         end: dt.date | None

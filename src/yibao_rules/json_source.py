@@ -91,7 +91,9 @@ def loads(data: str | bytes, where: str, *, first_line: int = 1) -> Any:
             text, object_pairs_hook=_pairs, parse_int=_integer, parse_float=_float, parse_constant=_constant
         )
     except json.JSONDecodeError as exc:
-        raise JsonInputError(f"{where}:{first_line + exc.lineno - 1}:{exc.colno}: not valid JSON ({exc.msg})") from None
+        raise JsonInputError(
+            f"{where}:{first_line + exc.lineno - 1}:{exc.colno}: 不是合法的 JSON (not valid JSON: {exc.msg})"
+        ) from None
     except _Refused as exc:
         raise JsonInputError(f"{where}:{first_line}: {exc.message}") from None
     except RecursionError:

@@ -166,7 +166,7 @@ class Vocabulary:
                     entry = known.get(name)
                     if entry is None:
                         key = f"{top}.{name}"
-                        raise FactsError(f"unknown fact {shown(key)}{did_you_mean_fact(key, self.facts)}")
+                        raise FactsError(f"未知的事实 (unknown fact {shown(key)}{did_you_mean_fact(key, self.facts)})")
                     if inner is not None:
                         key, canonical = entry[0], entry[1](inner)
                         if mixed and key in flat and flat[key] != canonical:  # a flat key came first
@@ -179,13 +179,15 @@ class Vocabulary:
                 raise FactsError(f"fact key {shown(top)} is not a string")
             else:
                 hint = did_you_mean(top, [*self.parties, *self.facts])
-                raise FactsError(f"unknown party {shown(top)}{hint}; parties are: {', '.join(self.parties)}")
+                raise FactsError(
+                    f"未知的当事人 (unknown party {shown(top)}{hint}; parties are: {', '.join(self.parties)})"
+                )
         return flat
 
     def _put(self, flat: dict[str, Any], key: str, value: Any) -> None:
         check = self._fast.get(key)
         if check is None:
-            raise FactsError(f"unknown fact {shown(key)}{did_you_mean_fact(key, self.facts)}")
+            raise FactsError(f"未知的事实 (unknown fact {shown(key)}{did_you_mean_fact(key, self.facts)})")
         if value is not None:
             canonical = check(value)
             if key in flat and flat[key] != canonical:
@@ -196,7 +198,7 @@ class Vocabulary:
         key, kind = fact.key, fact.kind
 
         def wrong(expected: str) -> FactsError:
-            return FactsError(f"fact '{key}' ({fact.label}) expects {expected}, got {shown(value)}")
+            return FactsError(f"事实取值类型不对 (fact '{key}' ({fact.label}) expects {expected}, got {shown(value)})")
 
         if kind == "bool":
             if isinstance(value, bool):

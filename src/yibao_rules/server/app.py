@@ -124,7 +124,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     for e in errors[:5]:
         where = ".".join(str(p) for p in e.get("loc", ()))
         if str(e.get("type", "")).startswith("date"):
-            parts.append(f"{where}: {shown(e.get('input'))} is not a date written YYYY-MM-DD")
+            parts.append(f"{where}: 不是日期 ({shown(e.get('input'))} is not a date written YYYY-MM-DD)")
         else:
             parts.append(f"{where}: {e.get('msg', 'invalid')}")
     if len(errors) > 5:

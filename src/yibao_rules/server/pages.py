@@ -192,7 +192,7 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise YibaoError(f"{text!r} is not a date written YYYY-MM-DD") from None
+        raise YibaoError(f"不是日期 ({text!r} is not a date written YYYY-MM-DD)") from None
 
 
 # -- calendar and deadline calculator ----------------------------------------------------------
