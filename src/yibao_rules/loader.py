@@ -211,7 +211,12 @@ class _Loader:
             sets={name: s for name, (_, s) in sets.items()},
             predicates=predicates,
             documents=self.documents,
-            version=rulebook_version(self.root),
+            version=rulebook_version(
+                {
+                    Path(path).relative_to(self.root).as_posix(): "\n".join(doc.lines)
+                    for path, doc in self.documents.items()
+                }
+            ),
             material_names=catalogue,
         )
 

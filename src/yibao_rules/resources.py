@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.resources
+from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = ["PACKAGE_VERSION", "default_rules_path", "rulebook_version"]
@@ -26,16 +27,16 @@ def default_rules_path() -> Path:
     raise FileNotFoundError("the embedded rulebook is missing from this installation of yibao-rules")
 
 
-def rulebook_version(root: Path) -> str:
-    """The package version plus a content hash of the rules directory: ``0.1.0+rules.3f2a9c1b4d5e``.
+def rulebook_version(files: Mapping[str, str]) -> str:
+    """The package version plus a content hash of the rules: ``0.1.0+rules.3f2a9c1b4d5e``.
 
-    Every answer carries it, so that it can be traced to the rules that produced it.  The hash
-    covers the path and bytes of every YAML file under ``root``, in a fixed order, so the same
-    rules give the same value on any machine.
+    Every answer carries it, so that it can be traced to the rules that produced it.  ``files``
+    maps each rule file's path inside the rules folder to its text, as the loader read it (so
+    nothing is read twice); hashed in path order, the same rules give the same value on any
+    machine.
     """
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
-        rel = path.relative_to(root).as_posix().encode("utf-8")
-        data = path.read_bytes()
-        digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)
+    for rel in sorted(files):
+        path, text = rel.encode("utf-8"), files[rel].encode("utf-8")
+        digest.update(len(path).to_bytes(4, "big") + path + len(text).to_bytes(8, "big") + text)
     return f"{PACKAGE_VERSION}+rules.{digest.hexdigest()[:12]}"
